@@ -1,0 +1,101 @@
+# Helpers for guest case scripts: source with  . "$DMR_LIB"
+# (busybox sh; cases run under `sh -e`, so any failing command fails the case).
+
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+
+# assert_eq ACTUAL EXPECTED WHAT
+assert_eq() {
+	[ "$1" = "$2" ] || fail "$3: got '$1', expected '$2'"
+	echo "ok: $3 = $2"
+}
+
+# expect_fail PATTERN CMD...: CMD must fail and its output must contain PATTERN.
+expect_fail() {
+	pat=$1
+	shift
+	if out=$("$@" 2>&1); then
+		fail "'$*' succeeded, expected failure matching '$pat'"
+	fi
+	case "$out" in
+	*"$pat"*) echo "ok: '$*' failed with '$pat'" ;;
+	*) fail "'$*' failed, but without '$pat': $out" ;;
+	esac
+}
+
+# nullb_create NAME SIZE_MB [KEY=VALUE...]: memory-backed null_blk device
+# configured through configfs; prints its /dev path.  Extra attributes
+# (blocksize=4096, badblocks are separate) are written before power-on.
+nullb_create() {
+	name=$1 size=$2
+	shift 2
+	d=/sys/kernel/config/nullb/$name
+	mkdir "$d"
+	echo "$size" >"$d/size"
+	echo 1 >"$d/memory_backed"
+	for kv in "$@"; do
+		echo "${kv#*=}" >"$d/${kv%%=*}"
+	done
+	echo 1 >"$d/power"
+	echo "/dev/$name"
+}
+
+# nullb_badblocks NAME +|- FIRST LAST: add (+) or remove (-) a bad sector
+# range, in chunks of at most 512 sectors (larger writes corrupt the list on
+# 6.1), then check the list reads back as expected.
+nullb_badblocks() {
+	name=$1 op=$2 first=$3 last=$4
+	f=/sys/kernel/config/nullb/$name/badblocks
+	s=$first
+	while [ "$s" -le "$last" ]; do
+		e=$((s + 511))
+		[ "$e" -gt "$last" ] && e=$last
+		echo "$op$s-$e" >"$f"
+		s=$((e + 1))
+	done
+	if [ "$op" = + ]; then
+		n=$(awk -v a="$first" -v b="$last" -F- \
+			'$1+0 <= b && $2+0 >= a { c += (($2 < b ? $2 : b) - ($1 > a ? $1 : a) + 1) }
+			 END { print c+0 }' "$f")
+		[ "$n" -eq $((last - first + 1)) ] ||
+			fail "null_blk badblocks list is missing sectors ($n of $((last - first + 1)))"
+	fi
+}
+
+# dev_sectors DEV: size in 512-byte sectors.
+dev_sectors() {
+	blockdev --getsz "$1"
+}
+
+# pattern write|verify DEV OFFSET LENGTH SEED [opts]: see dmr-pattern.
+pattern() {
+	dmr-pattern "$@"
+}
+
+# dm_status NAME: the target-specific part of `dmsetup status` (fields
+# after "<start> <len> remap").
+dm_status() {
+	dmsetup status "$1" | cut -d' ' -f4-
+}
+
+# dm_table NAME: the target-specific part of `dmsetup table`.
+dm_table() {
+	dmsetup table "$1" | cut -d' ' -f4-
+}
+
+# status_field NAME N: Nth field (1-based) of dm_status.
+status_field() {
+	dm_status "$1" | cut -d' ' -f"$2"
+}
+
+# majmin DEV: "major:minor" of a block device.
+majmin() {
+	printf '%d:%d\n' "0x$(stat -L -c %t "$1")" "0x$(stat -L -c %T "$1")"
+}

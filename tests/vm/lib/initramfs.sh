@@ -1,0 +1,77 @@
+#!/bin/bash
+# Build the test guest's initramfs.
+#   initramfs.sh OUTPUT.cpio.gz STAGING_DIR
+# Environment (from the kernel profile and the runner):
+#   KVER MODROOT       guest kernel release and module root
+#   DMR_KO             the dm-remap.ko built for KVER
+#   DMR_EXTRA_KO       optional: directory of extra .ko files (test-only modules)
+#   DMR_CASE_FILES     newline-separated "name<TAB>path" of the cases to ship
+#   DMR_PATTERN_BIN    the static dmr-pattern helper
+set -euo pipefail
+
+out=$1 st=$2
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+# Kernel modules the cases use; loaded at boot in this order (params allowed).
+boot_modules=(
+	"crc32c_generic" "dm-mod" "dm-flakey" "dm-log-writes" "dm-delay"
+	"loop" "null_blk nr_devices=0" "ext4" "xfs" "btrfs"
+	"virtio_pci" "virtio_blk"
+)
+# Shipped but loaded by the cases themselves (they need parameters).
+case_modules=(brd)
+
+# Userspace tools, with the shared libraries ldd reports.
+tools=(
+	dmsetup mke2fs e2fsck dumpe2fs tune2fs mkfs.xfs xfs_repair xfs_io
+	mkfs.btrfs btrfs fio jq blkdiscard sha256sum
+)
+
+rm -rf "$st"
+mkdir -p "$st"/{bin,sbin,usr/bin,usr/sbin,lib64,etc,dev,proc,sys,tmp,mnt,dmr/bin,dmr/cases,dmr/extra}
+
+cp /bin/busybox "$st/bin/busybox"
+for t in "${tools[@]}"; do
+	p=$(command -v "$t") || { echo "initramfs: $t not installed" >&2; exit 1; }
+	cp -L "$p" "$st/dmr/bin/"
+	ldd "$p" | awk '/=>/ { print $3 } /^\t\/lib64/ { print $1 }' |
+	while read -r lib; do
+		[ -e "$st$lib" ] || install -D -m 0755 "$(readlink -f "$lib")" "$st$lib"
+	done
+done
+ln -s mke2fs "$st/dmr/bin/mkfs.ext4"
+cp /etc/mke2fs.conf "$st/etc/"
+cp "$DMR_PATTERN_BIN" "$st/dmr/bin/dmr-pattern"
+
+# Module closure, laid out as a normal module tree so busybox modprobe works.
+mdir=lib/modules/$KVER
+mkdir -p "$st/$mdir"
+: >"$st/dmr/modules.load"
+for entry in "${boot_modules[@]}" "${case_modules[@]}"; do
+	name=${entry%% *}
+	modprobe -d "$MODROOT" -S "$KVER" --show-depends "$name" |
+	awk '$1 == "insmod" { print $2 }' |
+	while read -r ko; do
+		rel=${ko#"$MODROOT"/}
+		install -D -m 0644 "$ko" "$st/$rel"
+	done
+done
+for entry in "${boot_modules[@]}"; do
+	echo "$entry" >>"$st/dmr/modules.load"
+done
+cp "$MODROOT/$mdir"/modules.{builtin,builtin.modinfo,order} "$st/$mdir/" 2>/dev/null || true
+depmod -b "$st" "$KVER"
+
+cp "$DMR_KO" "$st/dmr/dm-remap.ko"
+if [ -n "${DMR_EXTRA_KO:-}" ]; then
+	cp "$DMR_EXTRA_KO"/*.ko "$st/dmr/extra/"
+fi
+
+printf '%s\n' "$DMR_CASE_FILES" | while IFS=$'\t' read -r name path; do
+	cp "$path" "$st/dmr/cases/$name.sh"
+done
+
+install -m 0755 "$here/guest/init" "$st/init"
+cp "$here/guest/lib.sh" "$st/dmr/lib.sh"
+
+(cd "$st" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 >"$out"

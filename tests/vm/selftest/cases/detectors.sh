@@ -1,0 +1,36 @@
+#!/bin/sh
+# Guest case (busybox sh), debug-kernel lane self-test: load the deliberately
+# buggy module so that KASAN, lockdep and kmemleak each produce a report.
+# This case itself exits 0; the HARNESS must flag it from dmesg/kmemleak:
+#   KASAN    : "BUG: KASAN: slab-out-of-bounds in dmr_selftest_oob"
+#   lockdep  : "WARNING: possible circular locking dependency detected"
+#   kmemleak : "unreferenced object" (after the runner's two scans >5 s apart)
+# Lockdep disables itself after its first report: run this case in its own
+# boot (or last), otherwise later cases run without lockdep.
+# Env: DMR_SELFTEST_KO = path of dmr_selftest_buggy.ko inside the guest.
+set -u
+
+ko=${DMR_SELFTEST_KO:-}
+if [ -z "$ko" ] || [ ! -f "$ko" ]; then
+	echo "detectors: DMR_SELFTEST_KO not set or not a file: '$ko'" >&2
+	exit 1
+fi
+
+if [ ! -e /sys/kernel/debug/kmemleak ]; then
+	mountpoint -q /sys/kernel/debug 2>/dev/null ||
+		mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+fi
+[ -e /sys/kernel/debug/kmemleak ] ||
+	echo "detectors: warning: /sys/kernel/debug/kmemleak missing (no kmemleak?)" >&2
+
+echo "detectors: insmod $ko (oob=1 abba=1 leak=1)"
+if ! insmod "$ko" oob=1 abba=1 leak=1; then
+	echo "detectors: insmod failed" >&2
+	exit 1
+fi
+grep -q '^dmr_selftest_buggy ' /proc/modules || {
+	echo "detectors: module not listed in /proc/modules" >&2
+	exit 1
+}
+echo "detectors: bugs triggered; reports are expected in dmesg/kmemleak"
+exit 0
