@@ -16,20 +16,40 @@
 
 #include "dm-remap.h"
 
-static int parse_options(struct dm_arg_set *as, struct dm_target *ti)
+static bool suppress_write_errors = true;
+module_param(suppress_write_errors, bool, 0644);
+MODULE_PARM_DESC(suppress_write_errors,
+		 "Default for new devices: absorb write errors by remapping (Y) or return them (N)");
+
+static int parse_options(struct dm_arg_set *as, struct remap_c *rc,
+			 struct dm_target *ti)
 {
 	static const struct dm_arg _args[] = {
-		{0, 0, "Invalid number of optional arguments"},
+		{0, 1, "Invalid number of optional arguments"},
 	};
 	unsigned int argc;
+	const char *opt;
 	int r;
 
+	rc->suppress = READ_ONCE(suppress_write_errors);
 	if (!as->argc)
 		return 0;
 
 	r = dm_read_arg_group(_args, as, &argc, &ti->error);
 	if (r)
 		return r;
+
+	while (argc--) {
+		opt = dm_shift_arg(as);
+		if (!strcasecmp(opt, "suppress_writes")) {
+			rc->suppress = true;
+		} else if (!strcasecmp(opt, "no_suppress_writes")) {
+			rc->suppress = false;
+		} else {
+			ti->error = "Unrecognised optional argument";
+			return -EINVAL;
+		}
+	}
 
 	if (as->argc) {
 		ti->error = "Too many arguments";
@@ -76,7 +96,7 @@ static int remap_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		goto bad;
 	}
 
-	r = parse_options(&as, ti);
+	r = parse_options(&as, rc, ti);
 	if (r)
 		goto bad;
 
@@ -85,13 +105,28 @@ static int remap_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		ti->error = "Target length exceeds main device size";
 		goto bad;
 	}
-	if (bdev_nr_sectors(rc->spare->bdev) < DMR_MIN_SPARE_SECTORS) {
-		ti->error = "Spare device too small (minimum 1 MiB)";
+	if (bdev_nr_sectors(rc->spare->bdev) <= DMR_SPARE_META_SECTORS) {
+		ti->error = "Spare device too small for metadata and one spare block";
 		goto bad;
 	}
 	if (bdev_logical_block_size(rc->spare->bdev) >
 	    bdev_logical_block_size(rc->main->bdev)) {
 		ti->error = "Spare logical block size larger than main's";
+		goto bad;
+	}
+
+	rc->shift = ilog2(bdev_logical_block_size(rc->main->bdev)) - SECTOR_SHIFT;
+	rc->main_blocks = ti->len >> rc->shift;
+	rc->spare_start = DMR_SPARE_META_SECTORS;
+	/*
+	 * Flushes reach the spare only if the dm device advertises a write
+	 * cache, which it does when main has one; otherwise write through.
+	 */
+	rc->spare_fua = bdev_write_cache(rc->spare->bdev) &&
+			!bdev_write_cache(rc->main->bdev);
+	rc->spare_blocks = (bdev_nr_sectors(rc->spare->bdev) - rc->spare_start) >> rc->shift;
+	if (!rc->spare_blocks) {
+		ti->error = "Spare device too small for metadata and one spare block";
 		goto bad;
 	}
 
@@ -101,13 +136,22 @@ static int remap_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		r = -ENOMEM;
 		goto bad;
 	}
+	r = remap_engine_init(rc);
+	if (r) {
+		ti->error = "Cannot allocate workqueue";
+		goto bad;
+	}
 
-	ti->num_flush_bios = 1;
+	rc->ti = ti;
+	/* One flush for main, one for the spare, which holds remapped data. */
+	ti->num_flush_bios = 2;
 	ti->num_discard_bios = 1;
 	ti->num_write_zeroes_bios = 1;
+	ti->per_io_data_size = sizeof(struct remap_io);
 	return 0;
 
 bad:
+	free_percpu(rc->stats);
 	if (rc->spare)
 		dm_put_device(ti, rc->spare);
 	if (rc->main)
@@ -121,6 +165,7 @@ static void remap_dtr(struct dm_target *ti)
 {
 	struct remap_c *rc = ti->private;
 
+	remap_engine_exit(rc);
 	free_percpu(rc->stats);
 	dm_put_device(ti, rc->spare);
 	dm_put_device(ti, rc->main);
@@ -130,50 +175,60 @@ static void remap_dtr(struct dm_target *ti)
 static int remap_map(struct dm_target *ti, struct bio *bio)
 {
 	struct remap_c *rc = ti->private;
+	struct remap_io *io = dm_per_bio_data(bio, sizeof(*io));
+
+	io->flags = 0;
+	if (unlikely(!bio_sectors(bio))) {
+		/* Empty flush: bio 0 goes to main, bio 1 to the spare. */
+		bio_set_dev(bio, dm_bio_get_target_bio_nr(bio) ?
+			    rc->spare->bdev : rc->main->bdev);
+		io->iter = bio->bi_iter;
+		return DM_MAPIO_REMAPPED;
+	}
 
 	bio_set_dev(bio, rc->main->bdev);
-	if (bio_sectors(bio)) {
-		bio->bi_iter.bi_sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
-		if (bio_op(bio) == REQ_OP_READ)
-			this_cpu_inc(rc->stats->reads);
-		else if (bio_op(bio) == REQ_OP_WRITE)
-			this_cpu_inc(rc->stats->writes);
-	}
-	return DM_MAPIO_REMAPPED;
+	bio->bi_iter.bi_sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
+	io->iter = bio->bi_iter;
+	io->block = remap_block(rc, bio->bi_iter.bi_sector);
+	if (bio_op(bio) == REQ_OP_READ)
+		this_cpu_inc(rc->stats->reads);
+	else if (bio_op(bio) == REQ_OP_WRITE)
+		this_cpu_inc(rc->stats->writes);
+
+	/* No table entries: nothing to look up, no lock taken. */
+	if (likely(!READ_ONCE(rc->nr_entries)))
+		return DM_MAPIO_REMAPPED;
+	return remap_map_slow(rc, bio, io);
 }
 
 static int remap_end_io(struct dm_target *ti, struct bio *bio,
 			blk_status_t *error)
 {
 	struct remap_c *rc = ti->private;
+	struct remap_io *io = dm_per_bio_data(bio, sizeof(*io));
 
-	if (unlikely(*error)) {
-		if (bio_op(bio) == REQ_OP_READ)
-			this_cpu_inc(rc->stats->read_errors);
-		else
-			this_cpu_inc(rc->stats->write_errors);
-	}
-	return DM_ENDIO_DONE;
-}
+	if (likely(!*error) || (io->flags & RIO_DONE))
+		return DM_ENDIO_DONE;
 
-static void remap_sum_stats(struct remap_c *rc, struct remap_stats *sum)
-{
-	int cpu;
+	if (bio_op(bio) == REQ_OP_READ)
+		this_cpu_inc(rc->stats->read_errors);
+	else
+		this_cpu_inc(rc->stats->write_errors);
 
-	memset(sum, 0, sizeof(*sum));
-	for_each_possible_cpu(cpu) {
-		const struct remap_stats *s = per_cpu_ptr(rc->stats, cpu);
+	/* Only data reads and writes are recovered; NOWAIT retries are the caller's. */
+	if ((bio_op(bio) != REQ_OP_READ && bio_op(bio) != REQ_OP_WRITE) ||
+	    !io->iter.bi_size || *error == BLK_STS_AGAIN)
+		return DM_ENDIO_DONE;
 
-		sum->reads += READ_ONCE(s->reads);
-		sum->writes += READ_ONCE(s->writes);
-		sum->read_errors += READ_ONCE(s->read_errors);
-		sum->write_errors += READ_ONCE(s->write_errors);
-	}
+	remap_queue_failed(rc, bio);
+	return DM_ENDIO_INCOMPLETE;
 }
 
 /*
- * STATUSTYPE_INFO line, version 1:
- *   1 <reads> <writes> <read_errors> <write_errors>
+ * STATUSTYPE_INFO line, version 2 (documented in dm-remap(7) and README):
+ *   2 <reads> <writes> <read_errors> <write_errors> <remapped> <pending>
+ *     <spare_used> <spare_total> <retired> <errors_suppressed>
+ *     <spare_errors> <suppress on|off> <health>
  * The leading field is the status format version; later versions only
  * append fields.
  */
@@ -182,24 +237,40 @@ static void remap_status(struct dm_target *ti, status_type_t type,
 			 unsigned int maxlen)
 {
 	struct remap_c *rc = ti->private;
+	const char *suppress = READ_ONCE(rc->suppress) ? "on" : "off";
 	struct remap_stats sum;
 	unsigned int sz = 0;
 
 	switch (type) {
 	case STATUSTYPE_INFO:
 		remap_sum_stats(rc, &sum);
-		DMEMIT("1 %llu %llu %llu %llu", sum.reads, sum.writes,
+		DMEMIT("2 %llu %llu %llu %llu", sum.reads, sum.writes,
 		       sum.read_errors, sum.write_errors);
+		DMEMIT(" %llu %llu %llu %llu %llu %llu %llu %s %s",
+		       READ_ONCE(rc->counts.remapped),
+		       READ_ONCE(rc->counts.pending),
+		       READ_ONCE(rc->spare_next), rc->spare_blocks,
+		       READ_ONCE(rc->counts.retired),
+		       READ_ONCE(rc->counts.errors_suppressed),
+		       READ_ONCE(rc->counts.spare_errors), suppress,
+		       remap_health_name(remap_get_health(rc)));
 		break;
 	case STATUSTYPE_TABLE:
-		DMEMIT("%s %s", rc->main->name, rc->spare->name);
+		DMEMIT("%s %s 1 %s", rc->main->name, rc->spare->name,
+		       READ_ONCE(rc->suppress) ? "suppress_writes" : "no_suppress_writes");
 		break;
 	case STATUSTYPE_IMA:
 		DMEMIT_TARGET_NAME_VERSION(ti->type);
-		DMEMIT(",main_device=%s,spare_device=%s;", rc->main->name,
-		       rc->spare->name);
+		DMEMIT(",main_device=%s,spare_device=%s,suppress_writes=%s;",
+		       rc->main->name, rc->spare->name, suppress);
 		break;
 	}
+}
+
+static void remap_postsuspend(struct dm_target *ti)
+{
+	/* dm has waited for our bios; make sure no worker pass is left. */
+	remap_flush_worker(ti->private);
 }
 
 static int remap_iterate_devices(struct dm_target *ti,
@@ -233,7 +304,9 @@ static struct target_type remap_target = {
 	.dtr = remap_dtr,
 	.map = remap_map,
 	.end_io = remap_end_io,
+	.postsuspend = remap_postsuspend,
 	.status = remap_status,
+	.message = remap_message,
 	.iterate_devices = remap_iterate_devices,
 	.io_hints = remap_io_hints,
 };

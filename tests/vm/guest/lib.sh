@@ -61,8 +61,10 @@ nullb_badblocks() {
 		s=$((e + 1))
 	done
 	if [ "$op" = + ]; then
-		n=$(awk -v a="$first" -v b="$last" -F- \
-			'$1+0 <= b && $2+0 >= a { c += (($2 < b ? $2 : b) - ($1 > a ? $1 : a) + 1) }
+		# The list reads back as "<first sector> <count>" lines.
+		n=$(awk -v a="$first" -v b="$last" \
+			'{ s = $1; e = $1 + $2 - 1 }
+			 s <= b && e >= a { c += ((e < b ? e : b) - (s > a ? s : a) + 1) }
 			 END { print c+0 }' "$f")
 		[ "$n" -eq $((last - first + 1)) ] ||
 			fail "null_blk badblocks list is missing sectors ($n of $((last - first + 1)))"

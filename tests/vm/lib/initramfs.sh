@@ -6,7 +6,7 @@
 #   DMR_KO             the dm-remap.ko built for KVER
 #   DMR_EXTRA_KO       optional: directory of extra .ko files (test-only modules)
 #   DMR_CASE_FILES     newline-separated "name<TAB>path" of the cases to ship
-#   DMR_PATTERN_BIN    the static dmr-pattern helper
+#   DMR_TOOLS          directory of the static test helpers (tests/vm/tools)
 set -euo pipefail
 
 out=$1 st=$2
@@ -41,7 +41,7 @@ for t in "${tools[@]}"; do
 done
 ln -s mke2fs "$st/dmr/bin/mkfs.ext4"
 cp /etc/mke2fs.conf "$st/etc/"
-cp "$DMR_PATTERN_BIN" "$st/dmr/bin/dmr-pattern"
+cp "$DMR_TOOLS"/* "$st/dmr/bin/"
 
 # Module closure, laid out as a normal module tree so busybox modprobe works.
 mdir=lib/modules/$KVER

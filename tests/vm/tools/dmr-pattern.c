@@ -2,14 +2,15 @@
 /*
  * dmr-pattern: write and verify deterministic data patterns with O_DIRECT.
  *
- *   dmr-pattern write  DEV OFFSET LENGTH SEED [-b IOSIZE] [-B]
- *   dmr-pattern verify DEV OFFSET LENGTH SEED [-b IOSIZE] [-B]
+ *   dmr-pattern write  DEV OFFSET LENGTH SEED [-b IOSIZE] [-B] [-p POS]
+ *   dmr-pattern verify DEV OFFSET LENGTH SEED [-b IOSIZE] [-B] [-p POS]
  *   dmr-pattern read   DEV OFFSET LENGTH [-b IOSIZE] [-B]
  *
  * OFFSET and LENGTH are bytes (suffixes k, m, g; s for 512-byte sectors).
  * The pattern depends on the seed and on the position inside the region,
  * not on OFFSET, so data written through a dm device can be verified on the
- * underlying device at the mapped offset.  -B uses buffered I/O instead.
+ * underlying device at the mapped offset.  -p POS starts at byte POS of the
+ * pattern (to check a piece of a larger region).  -B uses buffered I/O.
  *
  * Exit status: 0 ok, 1 data mismatch, 2 usage, 3 I/O error (errno printed
  * with the failing offset), 4 setup error.
@@ -65,14 +66,14 @@ static int parse_size(const char *s, uint64_t *out)
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: dmr-pattern write|verify DEV OFFSET LENGTH SEED [-b IOSIZE] [-B]\n"
+		"usage: dmr-pattern write|verify DEV OFFSET LENGTH SEED [-b IOSIZE] [-B] [-p POS]\n"
 		"       dmr-pattern read DEV OFFSET LENGTH [-b IOSIZE] [-B]\n");
 	return EX_USAGE;
 }
 
 int main(int argc, char **argv)
 {
-	uint64_t off, len, seed = 0, iosz = 1 << 20, done;
+	uint64_t off, len, seed = 0, iosz = 1 << 20, pos = 0, done;
 	int direct = 1, fd, nargs, opt;
 	const char *cmd, *dev;
 	void *buf, *want;
@@ -90,7 +91,9 @@ int main(int argc, char **argv)
 	    (nargs == 5 && parse_size(argv[5], &seed)))
 		return usage();
 	optind = nargs + 1;
-	while ((opt = getopt(argc, argv, "b:B")) != -1) {
+	while ((opt = getopt(argc, argv, "b:Bp:")) != -1) {
+		if (opt == 'p' && !parse_size(optarg, &pos) && !(pos % 8))
+			continue;
 		if (opt == 'b' && !parse_size(optarg, &iosz) && iosz && !(iosz % 512))
 			continue;
 		if (opt == 'B') {
@@ -118,7 +121,7 @@ int main(int argc, char **argv)
 		ssize_t r;
 
 		if (cmd[0] == 'w') {
-			fill(buf, n, seed, done);
+			fill(buf, n, seed, pos + done);
 			r = pwrite(fd, buf, n, off + done);
 		} else {
 			r = pread(fd, buf, n, off + done);
@@ -134,7 +137,7 @@ int main(int argc, char **argv)
 			return EX_IO;
 		}
 		if (cmd[0] == 'v') {
-			fill(want, n, seed, done);
+			fill(want, n, seed, pos + done);
 			for (size_t i = 0; i < n; i += 512) {
 				if (memcmp((char *)buf + i, (char *)want + i, 512)) {
 					fprintf(stderr,
