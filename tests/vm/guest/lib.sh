@@ -71,6 +71,14 @@ nullb_badblocks() {
 	fi
 }
 
+# loop_create FILE: attach FILE to a free loop device; prints its path.
+# (busybox's losetup, which the shell prefers, has no --show.)
+loop_create() {
+	l=$(losetup -f)
+	losetup "$l" "$1"
+	echo "$l"
+}
+
 # dev_sectors DEV: size in 512-byte sectors.
 dev_sectors() {
 	blockdev --getsz "$1"
