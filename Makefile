@@ -28,4 +28,4 @@ check-debug: deps
 	tests/check.sh debug
 
 demo: deps
-	tests/vm/run --no-default-cases --cases tests/demo --timeout 600 demo
+	tests/vm/run --no-default-cases --cases tests/demo --show demo
