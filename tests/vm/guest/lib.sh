@@ -109,3 +109,42 @@ status_field() {
 majmin() {
 	printf '%d:%d\n' "0x$(stat -L -c %t "$1")" "0x$(stat -L -c %T "$1")"
 }
+
+# wfail_table SIZE FIRST-LAST...: a dm table of SIZE sectors over $wfail_dev
+# that errors the given sector ranges (sorted, non-overlapping).
+wfail_table() {
+	size=$1
+	shift
+	pos=0
+	for r in "$@"; do
+		a=${r%-*} b=${r#*-}
+		[ "$a" -gt "$pos" ] && echo "$pos $((a - pos)) linear $wfail_dev $pos"
+		echo "$a $((b - a + 1)) error"
+		pos=$((b + 1))
+	done
+	[ "$pos" -lt "$size" ] && echo "$pos $((size - pos)) linear $wfail_dev $pos"
+	return 0
+}
+
+# wfail_create NAME DEV [FIRST-LAST...]: /dev/mapper/NAME reads from DEV but
+# fails writes to the given sector ranges, like a disk whose firmware can no
+# longer reallocate.  dm-delay sends reads to DEV and writes to NAME-w, a
+# linear table with error segments.  Prints the device path.
+wfail_create() {
+	name=$1 wfail_dev=$2
+	shift 2
+	size=$(dev_sectors "$wfail_dev")
+	wfail_table "$size" "$@" | dmsetup create "$name-w"
+	dmsetup create "$name" --table "0 $size delay $wfail_dev 0 0 /dev/mapper/$name-w 0 0"
+	echo "/dev/mapper/$name"
+}
+
+# wfail_set NAME DEV [FIRST-LAST...]: replace the failing ranges at runtime.
+wfail_set() {
+	name=$1 wfail_dev=$2
+	shift 2
+	size=$(dev_sectors "$wfail_dev")
+	wfail_table "$size" "$@" | dmsetup reload "$name-w"
+	dmsetup suspend "$name-w"
+	dmsetup resume "$name-w"
+}
