@@ -163,18 +163,31 @@ static int remap_table_set(struct remap_c *rc, u64 block, void *e)
 
 static void remap_mark_pending(struct remap_c *rc, u64 block)
 {
-	if (!xa_load(&rc->table, block) &&
-	    remap_table_set(rc, block, rs_entry(0, RS_PENDING)))
+	u64 slot;
+
+	if (xa_load(&rc->table, block))
+		return;
+	slot = remap_meta_pending_add(rc, block);
+	if (remap_table_set(rc, block, rs_entry(slot, RS_PENDING))) {
+		remap_meta_pending_del(rc, slot);
 		DMERR_LIMIT("%s: no memory to record pending block %llu",
 			    dm_table_device_name(rc->ti->table), block);
+	}
 }
 
-/* Make every in-flight entry a committed remap. */
-static void remap_commit(struct remap_c *rc)
+/*
+ * Write the dirty metadata, then make every in-flight entry a remap.  If the
+ * metadata could not be written the entries still serve reads and writes
+ * until the device goes away, but the caller fails the bios that made them.
+ */
+static int remap_commit(struct remap_c *rc)
 {
 	XA_STATE(xas, &rc->table, 0);
 	unsigned int n = 0;
 	void *e;
+	int r;
+
+	r = remap_meta_commit(rc);
 
 	xas_lock_irq(&xas);
 	xas_for_each_marked(&xas, e, ULONG_MAX, RS_MARK_NEW) {
@@ -188,10 +201,19 @@ static void remap_commit(struct remap_c *rc)
 		rc->counts.remapped += n;
 		dm_table_event(rc->ti->table);
 	}
+	return r;
+}
+
+static void remap_retire(struct remap_c *rc, u64 spare)
+{
+	rc->counts.retired++;
+	remap_meta_set_rslot(rc, spare, DMR_SLOT(0, DMR_SLOT_RETIRED));
 }
 
 static bool remap_alloc_spare(struct remap_c *rc, u64 *spare)
 {
+	if (rc->md.failed)
+		return false;
 	if (rc->spare_next < rc->spare_blocks) {
 		*spare = rc->spare_next++;
 		return true;
@@ -266,7 +288,7 @@ static int remap_relocate(struct remap_c *rc, struct bio *bio,
 			     remap_spare_sector(rc, spare), off, 1,
 			     remap_write_opf(rc, bio, rc->spare->bdev))) {
 		rc->counts.spare_errors++;
-		rc->counts.retired++;
+		remap_retire(rc, spare);
 		DMERR_LIMIT("%s: write to spare block %llu failed, retiring it",
 			    dm_table_device_name(rc->ti->table), spare);
 		if (!remap_alloc_spare(rc, &spare))
@@ -275,10 +297,16 @@ static int remap_relocate(struct remap_c *rc, struct bio *bio,
 
 	r = remap_table_set(rc, block, rs_entry(spare, RS_INFLIGHT));
 	if (r) {
-		/* The data is on a spare block nobody points to: lose it. */
-		rc->counts.retired++;
+		/* The data is on a spare block nobody points to: give it up. */
+		remap_retire(rc, spare);
 		return r;
 	}
+	remap_meta_set_rslot(rc, spare, DMR_SLOT(block, DMR_SLOT_REMAPPED));
+	/* What the block had before is superseded by this slot. */
+	if (e && rs_state(e) == RS_REMAPPED)
+		remap_retire(rc, rs_spare(e));
+	else if (e && rs_state(e) == RS_PENDING)
+		remap_meta_pending_del(rc, rs_spare(e));
 	return 0;
 }
 
@@ -314,9 +342,7 @@ static void remap_bad_block(struct remap_c *rc, struct remap_recovery *rv,
 		return;
 	}
 
-	if (on_spare) {
-		rc->counts.retired++;
-	} else if (!READ_ONCE(rc->suppress)) {
+	if (!on_spare && !READ_ONCE(rc->suppress)) {
 		remap_mark_pending(rc, block);
 		rv->lost++;
 		return;
@@ -487,7 +513,10 @@ static void remap_worker(struct work_struct *ws)
 		bio_list_add(&resubmit, bio);
 	}
 
-	remap_commit(rc);
+	if (remap_commit(rc)) {
+		bio_list_for_each(bio, &done)
+			bio->bi_status = BLK_STS_IOERR;
+	}
 
 	while ((bio = bio_list_pop(&extent))) {
 		remap_extent(rc, bio);
@@ -511,6 +540,8 @@ void remap_flush_worker(struct remap_c *rc)
 
 enum remap_health remap_get_health(struct remap_c *rc)
 {
+	if (READ_ONCE(rc->md.failed))
+		return RH_FAILED;
 	if (READ_ONCE(rc->spare_next) >= rc->spare_blocks)
 		return RH_EXHAUSTED;
 	if (READ_ONCE(rc->counts.pending) || READ_ONCE(rc->counts.spare_errors) ||
@@ -551,8 +582,11 @@ int remap_manual(struct remap_c *rc, u64 block, char *result,
 		r = 1;
 	} else if (submit_bio_wait(bio)) {
 		remap_mark_pending(rc, block);
-		scnprintf(result, maxlen, "block %llu unreadable: pending", block);
-		r = 1;
+		r = remap_commit(rc);
+		if (!r) {
+			scnprintf(result, maxlen, "block %llu unreadable: pending", block);
+			r = 1;
+		}
 	} else {
 		/* Reuse the read bio's iterator for the spare write. */
 		struct bvec_iter it = {
@@ -561,8 +595,9 @@ int remap_manual(struct remap_c *rc, u64 block, char *result,
 		};
 
 		r = remap_relocate(rc, bio, &it, 0, block);
+		if (!r)
+			r = remap_commit(rc);
 		if (!r) {
-			remap_commit(rc);
 			e = xa_load(&rc->table, block);
 			scnprintf(result, maxlen, "block %llu remapped to spare block %llu",
 				  block, rs_spare(e));
@@ -587,7 +622,8 @@ int remap_clear_pending(struct remap_c *rc, u64 block)
 		xa_erase_irq(&rc->table, block);
 		WRITE_ONCE(rc->nr_entries, rc->nr_entries - 1);
 		rc->counts.pending--;
-		r = 0;
+		remap_meta_pending_del(rc, rs_spare(e));
+		r = remap_commit(rc);
 	}
 	mutex_unlock(&rc->table_lock);
 	return r;

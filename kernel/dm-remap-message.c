@@ -10,6 +10,7 @@ static const char * const health_names[] = {
 	[RH_OK] = "ok",
 	[RH_DEGRADED] = "degraded",
 	[RH_EXHAUSTED] = "exhausted",
+	[RH_FAILED] = "failed",
 };
 
 const char *remap_health_name(enum remap_health h)
@@ -75,6 +76,8 @@ static void remap_emit_stats(struct remap_c *rc, char *result,
 	       READ_ONCE(rc->counts.retired),
 	       READ_ONCE(rc->counts.errors_suppressed),
 	       READ_ONCE(rc->counts.spare_errors));
+	DMEMIT("spare_start=%llu metadata_generation=%llu ",
+	       (unsigned long long)rc->spare_start, rc->md.generation);
 	DMEMIT("block_size=%u suppress=%s health=%s", 512 << rc->shift,
 	       READ_ONCE(rc->suppress) ? "on" : "off",
 	       remap_health_name(remap_get_health(rc)));
@@ -159,7 +162,7 @@ int remap_message(struct dm_target *ti, unsigned int argc, char **argv,
 		if (r)
 			return r;
 		r = remap_clear_pending(rc, block);
-		if (r)
+		if (r == -EINVAL)
 			DMERR("%s: block %llu is not pending", dev, block);
 		return r;
 	}

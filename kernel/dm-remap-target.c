@@ -22,10 +22,10 @@ MODULE_PARM_DESC(suppress_write_errors,
 		 "Default for new devices: absorb write errors by remapping (Y) or return them (N)");
 
 static int parse_options(struct dm_arg_set *as, struct remap_c *rc,
-			 struct dm_target *ti)
+			 struct dm_target *ti, bool *format)
 {
 	static const struct dm_arg _args[] = {
-		{0, 1, "Invalid number of optional arguments"},
+		{0, 2, "Invalid number of optional arguments"},
 	};
 	unsigned int argc;
 	const char *opt;
@@ -45,6 +45,8 @@ static int parse_options(struct dm_arg_set *as, struct remap_c *rc,
 			rc->suppress = true;
 		} else if (!strcasecmp(opt, "no_suppress_writes")) {
 			rc->suppress = false;
+		} else if (!strcasecmp(opt, "format")) {
+			*format = true;
 		} else {
 			ti->error = "Unrecognised optional argument";
 			return -EINVAL;
@@ -62,6 +64,7 @@ static int remap_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 {
 	struct dm_arg_set as = { .argc = argc, .argv = argv };
 	struct remap_c *rc;
+	bool format = false;
 	int r;
 
 	if (argc < 2) {
@@ -96,17 +99,13 @@ static int remap_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		goto bad;
 	}
 
-	r = parse_options(&as, rc, ti);
+	r = parse_options(&as, rc, ti, &format);
 	if (r)
 		goto bad;
 
 	r = -EINVAL;
 	if (ti->len > bdev_nr_sectors(rc->main->bdev)) {
 		ti->error = "Target length exceeds main device size";
-		goto bad;
-	}
-	if (bdev_nr_sectors(rc->spare->bdev) <= DMR_SPARE_META_SECTORS) {
-		ti->error = "Spare device too small for metadata and one spare block";
 		goto bad;
 	}
 	if (bdev_logical_block_size(rc->spare->bdev) >
@@ -117,18 +116,12 @@ static int remap_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 
 	rc->shift = ilog2(bdev_logical_block_size(rc->main->bdev)) - SECTOR_SHIFT;
 	rc->main_blocks = ti->len >> rc->shift;
-	rc->spare_start = DMR_SPARE_META_SECTORS;
 	/*
 	 * Flushes reach the spare only if the dm device advertises a write
 	 * cache, which it does when main has one; otherwise write through.
 	 */
 	rc->spare_fua = bdev_write_cache(rc->spare->bdev) &&
 			!bdev_write_cache(rc->main->bdev);
-	rc->spare_blocks = (bdev_nr_sectors(rc->spare->bdev) - rc->spare_start) >> rc->shift;
-	if (!rc->spare_blocks) {
-		ti->error = "Spare device too small for metadata and one spare block";
-		goto bad;
-	}
 
 	rc->stats = alloc_percpu(struct remap_stats);
 	if (!rc->stats) {
@@ -143,6 +136,10 @@ static int remap_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	}
 
 	rc->ti = ti;
+	r = remap_meta_open(rc, format, &ti->error);
+	if (r)
+		goto bad_meta;
+
 	/* One flush for main, one for the spare, which holds remapped data. */
 	ti->num_flush_bios = 2;
 	ti->num_discard_bios = 1;
@@ -150,6 +147,9 @@ static int remap_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	ti->per_io_data_size = sizeof(struct remap_io);
 	return 0;
 
+bad_meta:
+	remap_meta_close(rc);
+	remap_engine_exit(rc);
 bad:
 	free_percpu(rc->stats);
 	if (rc->spare)
@@ -166,6 +166,7 @@ static void remap_dtr(struct dm_target *ti)
 	struct remap_c *rc = ti->private;
 
 	remap_engine_exit(rc);
+	remap_meta_close(rc);
 	free_percpu(rc->stats);
 	dm_put_device(ti, rc->spare);
 	dm_put_device(ti, rc->main);

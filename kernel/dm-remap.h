@@ -12,17 +12,14 @@
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
+#include "dm-remap-codec.h"
+
 #define DM_MSG_PREFIX "remap"
 
 /*
- * Spare device layout: the first DMR_SPARE_META_SECTORS are reserved for
- * metadata, spare blocks follow.  The table is kept in memory only for now.
- */
-#define DMR_SPARE_META_SECTORS 2048
-
-/*
  * A table entry lives in an xarray indexed by main block number (relative to
- * the start of main) and is an xarray value: (spare_block << 2) | state.
+ * the start of main) and is an xarray value: (n << 2) | state, where n is
+ * the spare block (remapped, in flight) or the pending slot (pending).
  * In-flight entries also carry XA_MARK_0 until they are committed.
  */
 enum remap_state {
@@ -32,6 +29,7 @@ enum remap_state {
 };
 #define RS_MASK 3
 #define RS_MARK_NEW XA_MARK_0
+#define RS_NO_PSLOT ((1ULL << 60) - 1)	/* pending, but not on disk */
 
 static inline void *rs_entry(u64 spare, enum remap_state st)
 {
@@ -52,6 +50,7 @@ enum remap_health {
 	RH_OK,
 	RH_DEGRADED,	/* pending blocks, spare errors or retired spare blocks */
 	RH_EXHAUSTED,	/* no free spare block left */
+	RH_FAILED,	/* metadata cannot be written: no new remaps */
 };
 
 /* Per-cpu I/O counters: bumped on the hot path without shared cache lines. */
@@ -69,6 +68,21 @@ struct remap_counts {
 	u64 retired;		/* spare blocks never to be used again */
 	u64 remapped;		/* entries in state RS_REMAPPED */
 	u64 pending;		/* entries in state RS_PENDING */
+};
+
+/* The on-disk table and its in-memory mirror (dm-remap-metadata.c). */
+struct remap_md {
+	struct dm_io_client *io;
+	struct dmr_sb sb;
+	u64 generation;			/* of the last commit */
+	u64 *rslot;			/* slot per spare block */
+	u64 *pslot;			/* pending slots */
+	unsigned long *pused;		/* pending slots in use */
+	unsigned long *dirty;		/* metadata blocks to write */
+	u32 nr_dirty;
+	u64 *gens;			/* per block generation, at load */
+	void *block;			/* one metadata block buffer */
+	bool failed;			/* a metadata write failed */
 };
 
 struct remap_c {
@@ -94,6 +108,8 @@ struct remap_c {
 	u64 spare_next;			/* next never-used spare block */
 	bool exhausted_logged;
 	struct remap_counts counts;
+
+	struct remap_md md;
 
 	struct workqueue_struct *wq;
 	struct work_struct work;
@@ -129,6 +145,14 @@ void remap_flush_worker(struct remap_c *rc);
 enum remap_health remap_get_health(struct remap_c *rc);
 int remap_manual(struct remap_c *rc, u64 block, char *result, unsigned int maxlen);
 int remap_clear_pending(struct remap_c *rc, u64 block);
+
+/* dm-remap-metadata.c (table_lock held, except open and close) */
+int remap_meta_open(struct remap_c *rc, bool format, char **error);
+void remap_meta_close(struct remap_c *rc);
+void remap_meta_set_rslot(struct remap_c *rc, u64 spare, u64 slot);
+u64 remap_meta_pending_add(struct remap_c *rc, u64 block);
+void remap_meta_pending_del(struct remap_c *rc, u64 i);
+int remap_meta_commit(struct remap_c *rc);
 
 /* dm-remap-message.c */
 int remap_message(struct dm_target *ti, unsigned int argc, char **argv,

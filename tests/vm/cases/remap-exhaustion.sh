@@ -1,12 +1,13 @@
-# A tiny spare (4 blocks): the first 4 failures are absorbed, later ones are
+# A tiny spare (4 blocks: 48 sectors of metadata, then the blocks; see
+# docs/FORMAT.md): the first 4 failures are absorbed, later ones are
 # returned, health says exhausted, the kernel says so once, and a dm event
 # fires for every new remap and for the exhaustion.
 . "$DMR_LIB"
 
 main=$(nullb_create main 64)
-dd if=/dev/zero of=/tmp/case/spare bs=512 count=$((2048 + 4)) 2>/dev/null
+dd if=/dev/zero of=/tmp/case/spare bs=512 count=$((48 + 4)) 2>/dev/null
 spare=$(loop_create /tmp/case/spare)
-dmsetup create r --table "0 $(dev_sectors "$main") remap $main $spare"
+dmsetup create r --table "0 $(dev_sectors "$main") remap $main $spare 1 format"
 dev=/dev/mapper/r
 assert_eq "$(status_field r 9)" 4 "spare total"
 ev0=$(dmsetup info -c --noheadings -o events r)

@@ -3,7 +3,7 @@
 
 main=$(nullb_create main 64)
 spare=$(nullb_create spare 16)
-dmsetup create r --table "0 $(dev_sectors "$main") remap $main $spare"
+dmsetup create r --table "0 $(dev_sectors "$main") remap $main $spare 1 format"
 dev=/dev/mapper/r
 pattern write $dev 0 1m 5
 
@@ -18,7 +18,7 @@ done
 assert_eq "$(dmsetup message r 0 remap 10)" "block 10 remapped to spare block 0" "remap reply"
 assert_eq "$(dmsetup message r 0 remap 10)" "block 10 already remapped to spare block 0" "remap again"
 pattern verify $dev 0 1m 5
-pattern verify "$spare" $((2048 * 512)) 512 5 -p $((10 * 512))
+pattern verify "$spare" $(($(stat_value r spare_start) * 512)) 512 5 -p $((10 * 512))
 # An unreadable block becomes pending.
 nullb_badblocks main + 20 20
 assert_eq "$(dmsetup message r 0 remap 20)" "block 20 unreadable: pending" "remap unreadable"
@@ -35,7 +35,8 @@ dmesg | grep -q "block 21 is not pending" || fail "no kernel message for clear_p
 # stats: key=value pairs that agree with the status line.
 dmsetup message r 0 stats | tr ' ' '\n' >/tmp/case/stats
 for k in reads writes read_errors write_errors remapped pending spare_used \
-	spare_total retired errors_suppressed spare_errors block_size suppress health; do
+	spare_total retired errors_suppressed spare_errors spare_start \
+	metadata_generation block_size suppress health; do
 	grep -q "^$k=" /tmp/case/stats || fail "stats lacks $k"
 done
 assert_eq "$(grep '^remapped=' /tmp/case/stats)" "remapped=1" "stats remapped"

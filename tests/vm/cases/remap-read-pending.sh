@@ -4,7 +4,7 @@
 
 main=$(nullb_create main 64)
 spare=$(nullb_create spare 16)
-dmsetup create r --table "0 $(dev_sectors "$main") remap $main $spare"
+dmsetup create r --table "0 $(dev_sectors "$main") remap $main $spare 1 format"
 dev=/dev/mapper/r
 pattern write $dev 2m 64k 1	# sectors 4096..4223
 

@@ -7,7 +7,7 @@ main=$(nullb_create main 64)
 spare=$(nullb_create spare 16)
 sz=$(dev_sectors "$main")
 mm=$(majmin "$main") sm=$(majmin "$spare")
-dmsetup create r --table "0 $sz remap $main $spare 1 no_suppress_writes"
+dmsetup create r --table "0 $sz remap $main $spare 2 format no_suppress_writes"
 dev=/dev/mapper/r
 assert_eq "$(dm_table r)" "$mm $sm 1 no_suppress_writes" "table"
 assert_eq "$(status_field r 13)" off "suppress field"
@@ -34,7 +34,7 @@ dmsetup remove r
 p=/sys/module/dm_remap/parameters/suppress_write_errors
 assert_eq "$(cat $p)" Y "module parameter default"
 echo N >$p
-dmsetup create r --table "0 $sz remap $main $spare"
+dmsetup create r --table "0 $sz remap $main $spare 1 format"
 assert_eq "$(dm_table r)" "$mm $sm 1 no_suppress_writes" "table with parameter N"
 dmsetup remove r
 dmsetup create r --table "0 $sz remap $main $spare 1 suppress_writes"

@@ -7,7 +7,7 @@ for bs in 512 4096; do
 	main=$(nullb_create main$bs 64 blocksize=$bs)
 	spare=$(nullb_create spare$bs 16 blocksize=$bs)
 	sz=$(dev_sectors "$main")
-	dmsetup create r$bs --table "0 $sz remap $main $spare"
+	dmsetup create r$bs --table "0 $sz remap $main $spare 1 format"
 	dev=/dev/mapper/r$bs
 	assert_eq "$(blockdev --getss $dev)" $bs "logical block size of dm device"
 
@@ -25,7 +25,7 @@ for bs in 512 4096; do
 	pattern verify "$main" 520k 760k 11 -p 264k
 	expect_fail "Input/output error" pattern read "$main" 512k 8k
 	dd if="$dev" of=/tmp/case/want bs=512 skip=1024 count=16 iflag=direct 2>/dev/null
-	dd if="$spare" of=/tmp/case/got bs=512 skip=2048 count=16 iflag=direct 2>/dev/null
+	dd if="$spare" of=/tmp/case/got bs=512 skip="$(stat_value r$bs spare_start)" count=16 iflag=direct 2>/dev/null
 	cmp /tmp/case/want /tmp/case/got || fail "spare blocks do not hold the data"
 
 	# The remap list names exactly those blocks.

@@ -148,3 +148,8 @@ wfail_set() {
 	dmsetup suspend "$name-w"
 	dmsetup resume "$name-w"
 }
+
+# stat_value NAME KEY: one value of the target's `stats` message.
+stat_value() {
+	dmsetup message "$1" 0 stats | tr ' ' '\n' | sed -n "s/^$2=//p"
+}

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * dm-remap metadata codec (see dm-remap-codec.h).  Nothing here does I/O or
+ * allocates: the same file is compiled into the kernel and userspace.
+ */
+#ifdef __KERNEL__
+#include <linux/crc32c.h>
+#include <linux/errno.h>
+#include <linux/math64.h>
+#include <linux/string.h>
+#endif
+
+#include "dm-remap-codec.h"
+
+#define EPB ((u32)DMR_ENTRIES_PER_BLOCK)
+
+u32 dmr_block_csum(const void *block)
+{
+	return ~crc32c(~0U, (const u8 *)block + 4, DMR_META_BLOCK_SIZE - 4);
+}
+
+static bool dmr_block_size_valid(u32 bs)
+{
+	return bs >= 512 && bs <= 65536 && !(bs & (bs - 1));
+}
+
+/* Sectors needed for @r spare blocks and their metadata; fills @g. */
+static u64 dmr_layout(u64 r, u32 bs_sectors, struct dmr_geometry *g)
+{
+	u64 pending = div_u64(r + 3, 4);
+	u64 rm = div_u64(r + EPB - 1, EPB);
+	u64 pm = div_u64(pending + EPB - 1, EPB);
+	u64 align = bs_sectors > DMR_META_BLOCK_SECTORS ?
+		    bs_sectors : DMR_META_BLOCK_SECTORS;
+	u64 meta_end;
+
+	g->remap_slots = r;
+	g->pending_slots = pm * EPB;
+	g->remap_meta_blocks = (u32)rm;
+	g->meta_blocks = (u32)(rm + pm);
+	g->meta_b = DMR_META_A_SECTOR + (rm + pm) * DMR_META_BLOCK_SECTORS;
+	meta_end = g->meta_b + (rm + pm) * DMR_META_BLOCK_SECTORS;
+	g->data_start = div_u64(meta_end + align - 1, (u32)align) * align;
+	return g->data_start + r * bs_sectors;
+}
+
+int dmr_geometry(u64 spare_sectors, u32 block_size, struct dmr_geometry *g)
+{
+	u32 bs_sectors = block_size >> 9;
+	u64 lo = 1, hi, mid;
+	struct dmr_geometry t;
+
+	if (!dmr_block_size_valid(block_size) || spare_sectors > (1ULL << 50))
+		return -EINVAL;
+	hi = div_u64(spare_sectors, bs_sectors);
+	if (!hi || dmr_layout(1, bs_sectors, &t) > spare_sectors)
+		return -EINVAL;
+	/* The largest block count whose layout fits: need() is monotonic. */
+	while (lo < hi) {
+		mid = lo + div_u64(hi - lo + 1, 2);
+		if (dmr_layout(mid, bs_sectors, &t) <= spare_sectors)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	dmr_layout(lo, bs_sectors, g);
+	return 0;
+}
+
+void dmr_sb_encode(const struct dmr_sb *sb, void *block)
+{
+	struct dmr_disk_sb *d = block;
+
+	memset(block, 0, DMR_META_BLOCK_SIZE);
+	d->version = cpu_to_le32(DMR_FORMAT_VERSION);
+	d->magic = cpu_to_le64(DMR_SB_MAGIC);
+	d->generation = cpu_to_le64(sb->generation);
+	d->format_id = cpu_to_le64(sb->format_id);
+	d->state = cpu_to_le32(sb->state);
+	d->block_size = cpu_to_le32(sb->block_size);
+	d->main_blocks = cpu_to_le64(sb->main_blocks);
+	d->spare_sectors = cpu_to_le64(sb->spare_sectors);
+	d->remap_slots = cpu_to_le64(sb->geo.remap_slots);
+	d->pending_slots = cpu_to_le64(sb->geo.pending_slots);
+	d->meta_blocks = cpu_to_le32(sb->geo.meta_blocks);
+	d->remap_meta_blocks = cpu_to_le32(sb->geo.remap_meta_blocks);
+	d->meta_b = cpu_to_le64(sb->geo.meta_b);
+	d->data_start = cpu_to_le64(sb->geo.data_start);
+	d->created = cpu_to_le64(sb->created);
+	memcpy(d->uuid, sb->uuid, strnlen(sb->uuid, DMR_UUID_LEN));
+	d->csum = cpu_to_le32(dmr_block_csum(block));
+}
+
+bool dmr_sb_has_magic(const void *block)
+{
+	const struct dmr_disk_sb *d = block;
+
+	return le64_to_cpu(d->magic) == DMR_SB_MAGIC;
+}
+
+#define REJECT(msg) do { *why = (msg); return -EINVAL; } while (0)
+
+int dmr_sb_decode(const void *block, struct dmr_sb *sb, const char **why)
+{
+	const struct dmr_disk_sb *d = block;
+	struct dmr_geometry g;
+
+	if (!dmr_sb_has_magic(block))
+		REJECT("no dm-remap superblock");
+	if (le32_to_cpu(d->csum) != dmr_block_csum(block))
+		REJECT("superblock checksum mismatch");
+	if (le32_to_cpu(d->version) != DMR_FORMAT_VERSION)
+		REJECT("unsupported superblock version");
+	if (le32_to_cpu(d->incompat_features) & ~DMR_INCOMPAT_KNOWN)
+		REJECT("superblock has unknown incompatible features");
+	if (le32_to_cpu(d->state) & ~DMR_STATE_KNOWN)
+		REJECT("superblock has unknown state flags");
+
+	memset(sb, 0, sizeof(*sb));
+	sb->generation = le64_to_cpu(d->generation);
+	sb->format_id = le64_to_cpu(d->format_id);
+	sb->state = le32_to_cpu(d->state);
+	sb->block_size = le32_to_cpu(d->block_size);
+	sb->main_blocks = le64_to_cpu(d->main_blocks);
+	sb->spare_sectors = le64_to_cpu(d->spare_sectors);
+	sb->created = le64_to_cpu(d->created);
+	sb->geo.remap_slots = le64_to_cpu(d->remap_slots);
+	sb->geo.pending_slots = le64_to_cpu(d->pending_slots);
+	sb->geo.meta_blocks = le32_to_cpu(d->meta_blocks);
+	sb->geo.remap_meta_blocks = le32_to_cpu(d->remap_meta_blocks);
+	sb->geo.meta_b = le64_to_cpu(d->meta_b);
+	sb->geo.data_start = le64_to_cpu(d->data_start);
+	memcpy(sb->uuid, d->uuid, DMR_UUID_LEN);
+	sb->uuid[DMR_UUID_LEN] = '\0';
+
+	if (!sb->main_blocks || sb->main_blocks > DMR_MAX_BLOCKS)
+		REJECT("superblock main size out of range");
+	/* The layout is a function of two fields: anything else is hostile. */
+	if (dmr_geometry(sb->spare_sectors, sb->block_size, &g))
+		REJECT("superblock block size or spare size invalid");
+	if (g.remap_slots != sb->geo.remap_slots ||
+	    g.pending_slots != sb->geo.pending_slots ||
+	    g.meta_blocks != sb->geo.meta_blocks ||
+	    g.remap_meta_blocks != sb->geo.remap_meta_blocks ||
+	    g.meta_b != sb->geo.meta_b || g.data_start != sb->geo.data_start)
+		REJECT("superblock layout inconsistent");
+	return 0;
+}
+
+bool dmr_meta_is_remap(const struct dmr_sb *sb, u32 index)
+{
+	return index < sb->geo.remap_meta_blocks;
+}
+
+u64 dmr_meta_first_slot(const struct dmr_sb *sb, u32 index)
+{
+	if (!dmr_meta_is_remap(sb, index))
+		index -= sb->geo.remap_meta_blocks;
+	return (u64)index * EPB;
+}
+
+u32 dmr_meta_nr_slots(const struct dmr_sb *sb, u32 index)
+{
+	u64 total = dmr_meta_is_remap(sb, index) ? sb->geo.remap_slots :
+						    sb->geo.pending_slots;
+	u64 first = dmr_meta_first_slot(sb, index);
+
+	return total - first < EPB ? (u32)(total - first) : EPB;
+}
+
+void dmr_meta_encode(void *block, const struct dmr_sb *sb, u64 generation,
+		     u32 index, const u64 *slots)
+{
+	struct dmr_disk_meta_header *h = block;
+	struct dmr_disk_entry *e = (struct dmr_disk_entry *)(h + 1);
+	u64 first = dmr_meta_first_slot(sb, index);
+	u32 i, n = dmr_meta_nr_slots(sb, index);
+
+	memset(block, 0, DMR_META_BLOCK_SIZE);
+	h->magic = cpu_to_le32(DMR_META_MAGIC);
+	h->format_id = cpu_to_le64(sb->format_id);
+	h->generation = cpu_to_le64(generation);
+	h->index = cpu_to_le32(index);
+	h->kind = cpu_to_le32(dmr_meta_is_remap(sb, index) ? DMR_META_REMAP :
+							    DMR_META_PENDING);
+	for (i = 0; i < n; i++) {
+		e[i].block = cpu_to_le64(DMR_SLOT_BLOCK(slots[first + i]));
+		e[i].state = cpu_to_le32(DMR_SLOT_STATE(slots[first + i]));
+	}
+	h->csum = cpu_to_le32(dmr_block_csum(block));
+}
+
+int dmr_meta_decode(const void *block, const struct dmr_sb *sb, u32 index,
+		    u64 *generation, u64 *slots, const char **why)
+{
+	const struct dmr_disk_meta_header *h = block;
+	const struct dmr_disk_entry *e = (const struct dmr_disk_entry *)(h + 1);
+	bool remap = dmr_meta_is_remap(sb, index);
+	u32 max_state = remap ? DMR_SLOT_RETIRED : DMR_PSLOT_PENDING;
+	u64 first = dmr_meta_first_slot(sb, index);
+	u32 i, n = dmr_meta_nr_slots(sb, index);
+	u64 blk;
+	u32 st;
+
+	if (le32_to_cpu(h->magic) != DMR_META_MAGIC)
+		REJECT("metadata block magic mismatch");
+	if (le32_to_cpu(h->csum) != dmr_block_csum(block))
+		REJECT("metadata block checksum mismatch");
+	if (le64_to_cpu(h->format_id) != sb->format_id)
+		REJECT("metadata block from another format");
+	if (le32_to_cpu(h->index) != index)
+		REJECT("metadata block index mismatch");
+	if (le32_to_cpu(h->kind) != (remap ? DMR_META_REMAP : DMR_META_PENDING))
+		REJECT("metadata block kind mismatch");
+
+	for (i = 0; i < EPB; i++) {
+		blk = le64_to_cpu(e[i].block);
+		st = le32_to_cpu(e[i].state);
+		if (e[i].reserved)
+			REJECT("metadata entry reserved field set");
+		if (i >= n) {
+			if (blk || st)
+				REJECT("metadata entry beyond the slot count");
+			continue;
+		}
+		if (st > max_state)
+			REJECT("metadata entry state invalid");
+		if (st == DMR_SLOT_FREE ? blk != 0 : blk >= sb->main_blocks)
+			REJECT("metadata entry block out of range");
+	}
+
+	if (slots) {
+		for (i = 0; i < n; i++)
+			slots[first + i] = DMR_SLOT(le64_to_cpu(e[i].block),
+						    le32_to_cpu(e[i].state));
+	}
+	*generation = le64_to_cpu(h->generation);
+	return 0;
+}
+
+enum dmr_pick dmr_pick_copy(bool a_ok, u64 a_gen, bool b_ok, u64 b_gen)
+{
+	if (a_ok && (!b_ok || a_gen >= b_gen))
+		return DMR_PICK_A;
+	if (b_ok)
+		return DMR_PICK_B;
+	return DMR_PICK_NONE;
+}

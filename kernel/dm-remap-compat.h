@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dm-remap: every difference between supported kernels (Debian 12's 6.1 and
+ * Debian 13's 6.12) is handled here and nowhere else.
+ *
+ * DMR_DM_IO_IOPRIO is set by Kbuild when <linux/dm-io.h> declares dm_io()
+ * with an ioprio argument (mainline 6.10, backported to some 6.1 stables,
+ * so the kernel version cannot tell).
+ */
+#ifndef DM_REMAP_COMPAT_H
+#define DM_REMAP_COMPAT_H
+
+#include <linux/dm-io.h>
+#include <linux/ioprio.h>
+
+static inline int dmr_dm_io(struct dm_io_request *req, struct dm_io_region *where,
+			    unsigned long *error_bits)
+{
+#ifdef DMR_DM_IO_IOPRIO
+	return dm_io(req, 1, where, error_bits, IOPRIO_DEFAULT);
+#else
+	return dm_io(req, 1, where, error_bits);
+#endif
+}
+
+#endif
