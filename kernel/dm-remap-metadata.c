@@ -307,10 +307,14 @@ static int meta_load_sb(struct remap_c *rc, bool format, void *chunk,
 	}
 
 	if (a_ok != b_ok || a.generation != b.generation) {
-		DMWARN("%s: superblock %s is %s; rewriting it from the other copy",
-		       dev, a_ok && (!b_ok || a.generation >= b.generation) ? "B" : "A",
-		       !a_ok ? why_a : !b_ok ? why_b : "stale");
-		r = sb_write(rc, a_ok && (!b_ok || a.generation >= b.generation));
+		bool use_a = sb->generation == a.generation && a_ok;
+
+		DMWARN("%s: superblock copy %s: %s; rewriting it from copy %s", dev,
+		       use_a ? "B" : "A",
+		       use_a ? (b_ok ? "older generation" : why_b) :
+			       (a_ok ? "older generation" : why_a),
+		       use_a ? "A" : "B");
+		r = sb_write(rc, use_a);
 		if (r) {
 			*error = "Cannot repair the spare's superblock";
 			return r;
@@ -392,8 +396,9 @@ static int meta_load_blocks(struct remap_c *rc, void *chunk, char **error)
 			}
 			if (a_ok != b_ok || gen_a != gen_b) {
 				if (!a_ok || !b_ok)
-					DMWARN("%s: metadata block %u copy %s: %s; rewriting it",
-					       dev, idx, a_ok ? "B" : "A", a_ok ? why_b : why_a);
+					DMWARN("%s: metadata block %u copy %s: %s; rewriting it from copy %s",
+					       dev, idx, a_ok ? "B" : "A", a_ok ? why_b : why_a,
+					       a_ok ? "A" : "B");
 				meta_dirty(rc, idx);
 				repaired++;
 			}

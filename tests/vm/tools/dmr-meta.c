@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dmr-meta: inspect and deliberately damage dm-remap metadata on a spare
+ * device, for the corruption and hostile-metadata test cases.  Uses the
+ * kernel's own codec (kernel/dm-remap-codec.c).
+ *
+ *   dmr-meta show DEV                   superblock A fields, key=value
+ *   dmr-meta sector DEV a|b INDEX       sector of metadata block INDEX
+ *   dmr-meta flip DEV SECTOR OFFSET     flip one byte (a torn/bad block)
+ *   dmr-meta entry DEV a|b INDEX SLOT BLOCK STATE
+ *                                       rewrite one entry, crc made valid
+ *   dmr-meta sbfield DEV a|b OFFSET VALUE
+ *                                       rewrite a le64 superblock field,
+ *                                       crc made valid
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dm-remap-codec.h"
+
+static int fd;
+static unsigned char blk[DMR_META_BLOCK_SIZE];
+
+static void die(const char *msg)
+{
+	fprintf(stderr, "dmr-meta: %s\n", msg);
+	exit(1);
+}
+
+static void rd(uint64_t sector)
+{
+	if (pread(fd, blk, sizeof(blk), (off_t)sector * 512) != sizeof(blk))
+		die("read failed");
+}
+
+static void wr(uint64_t sector)
+{
+	if (pwrite(fd, blk, sizeof(blk), (off_t)sector * 512) != sizeof(blk) ||
+	    fsync(fd))
+		die("write failed");
+}
+
+static void fix_crc(void)
+{
+	__le32 c = cpu_to_le32(dmr_block_csum(blk));
+
+	memcpy(blk, &c, sizeof(c));
+}
+
+static struct dmr_sb load_sb(void)
+{
+	struct dmr_sb sb;
+	const char *why = "";
+
+	rd(DMR_SB_A_SECTOR);
+	if (dmr_sb_decode(blk, &sb, &why)) {
+		rd(DMR_SB_B_SECTOR);
+		if (dmr_sb_decode(blk, &sb, &why))
+			die(why);
+	}
+	return sb;
+}
+
+static uint64_t meta_sector(const struct dmr_sb *sb, const char *copy, uint32_t index)
+{
+	return (copy[0] == 'b' ? sb->geo.meta_b : DMR_META_A_SECTOR) +
+	       (uint64_t)index * DMR_META_BLOCK_SECTORS;
+}
+
+int main(int argc, char **argv)
+{
+	struct dmr_sb sb;
+	uint64_t sector;
+
+	if (argc < 3)
+		die("usage: see the source");
+	fd = open(argv[2], O_RDWR | O_SYNC);
+	if (fd < 0)
+		die("cannot open device");
+
+	if (!strcmp(argv[1], "show") && argc == 3) {
+		sb = load_sb();
+		printf("generation=%" PRIu64 " state=%u block_size=%u main_blocks=%" PRIu64
+		       " spare_sectors=%" PRIu64 " remap_slots=%" PRIu64 " pending_slots=%" PRIu64
+		       " meta_blocks=%u remap_meta_blocks=%u meta_b=%" PRIu64
+		       " data_start=%" PRIu64 " uuid=%s\n",
+		       sb.generation, sb.state, sb.block_size, sb.main_blocks,
+		       sb.spare_sectors, sb.geo.remap_slots, sb.geo.pending_slots,
+		       sb.geo.meta_blocks, sb.geo.remap_meta_blocks, sb.geo.meta_b,
+		       sb.geo.data_start, sb.uuid);
+	} else if (!strcmp(argv[1], "sector") && argc == 5) {
+		sb = load_sb();
+		printf("%" PRIu64 "\n", meta_sector(&sb, argv[3], strtoul(argv[4], NULL, 0)));
+	} else if (!strcmp(argv[1], "flip") && argc == 5) {
+		sector = strtoull(argv[3], NULL, 0);
+		rd(sector);
+		blk[strtoul(argv[4], NULL, 0) % sizeof(blk)] ^= 0x55;
+		wr(sector);
+	} else if (!strcmp(argv[1], "entry") && argc == 8) {
+		struct dmr_disk_entry *e;
+
+		sb = load_sb();
+		sector = meta_sector(&sb, argv[3], strtoul(argv[4], NULL, 0));
+		rd(sector);
+		e = (struct dmr_disk_entry *)(blk + sizeof(struct dmr_disk_meta_header));
+		e += strtoul(argv[5], NULL, 0);
+		e->block = cpu_to_le64(strtoull(argv[6], NULL, 0));
+		e->state = cpu_to_le32(strtoul(argv[7], NULL, 0));
+		fix_crc();
+		wr(sector);
+	} else if (!strcmp(argv[1], "sbfield") && argc == 6) {
+		__le64 v = cpu_to_le64(strtoull(argv[5], NULL, 0));
+
+		sector = argv[3][0] == 'b' ? DMR_SB_B_SECTOR : DMR_SB_A_SECTOR;
+		rd(sector);
+		memcpy(blk + strtoul(argv[4], NULL, 0), &v, sizeof(v));
+		fix_crc();
+		wr(sector);
+	} else {
+		die("usage: see the source");
+	}
+	return 0;
+}
