@@ -377,11 +377,11 @@ static int meta_load_blocks(struct remap_c *rc, void *chunk, char **error)
 
 			a = chunk + (size_t)i * DMR_META_BLOCK_SIZE;
 			b = chunk_b + (size_t)i * DMR_META_BLOCK_SIZE;
-			a_ok = !dmr_meta_decode(a, sb, idx, &gen_a, NULL, &why_a);
+			/* Decode A in place; B only checked unless it wins. */
+			a_ok = !dmr_meta_decode(a, sb, idx, &gen_a, slots, &why_a);
 			b_ok = !dmr_meta_decode(b, sb, idx, &gen_b, NULL, &why_b);
 			switch (dmr_pick_copy(a_ok, gen_a, b_ok, gen_b)) {
 			case DMR_PICK_A:
-				dmr_meta_decode(a, sb, idx, &gen_a, slots, &why_a);
 				rc->md.gens[idx] = gen_a;
 				break;
 			case DMR_PICK_B:

@@ -14,7 +14,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 # Kernel modules the cases use; loaded at boot in this order (params allowed).
 boot_modules=(
-	"crc32c_generic" "dm-mod" "dm-flakey" "dm-log-writes" "dm-delay"
+	"crc32c_generic" "crc32c_intel" "libcrc32c" "dm-mod" "dm-flakey" "dm-log-writes" "dm-delay"
 	"loop" "null_blk nr_devices=0" "ext4" "xfs" "btrfs"
 	"virtio_pci" "virtio_blk"
 )
@@ -73,5 +73,6 @@ done
 
 install -m 0755 "$here/guest/init" "$st/init"
 cp "$here/guest/lib.sh" "$st/dmr/lib.sh"
+cp "$here/guest/lib-logwrites.sh" "$st/dmr/lib-logwrites.sh"
 
 (cd "$st" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 >"$out"

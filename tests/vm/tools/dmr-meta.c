@@ -12,6 +12,9 @@
  *   dmr-meta sbfield DEV a|b OFFSET VALUE
  *                                       rewrite a le64 superblock field,
  *                                       crc made valid
+ *   dmr-meta fill DEV N                 a table of N remaps (main block k on
+ *                                       spare block k), both copies, as a
+ *                                       commit with generation 2 would write
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -40,8 +43,7 @@ static void rd(uint64_t sector)
 
 static void wr(uint64_t sector)
 {
-	if (pwrite(fd, blk, sizeof(blk), (off_t)sector * 512) != sizeof(blk) ||
-	    fsync(fd))
+	if (pwrite(fd, blk, sizeof(blk), (off_t)sector * 512) != sizeof(blk))
 		die("write failed");
 }
 
@@ -79,7 +81,7 @@ int main(int argc, char **argv)
 
 	if (argc < 3)
 		die("usage: see the source");
-	fd = open(argv[2], O_RDWR | O_SYNC);
+	fd = open(argv[2], O_RDWR | O_DSYNC);
 	if (fd < 0)
 		die("cannot open device");
 
@@ -121,6 +123,24 @@ int main(int argc, char **argv)
 		memcpy(blk + strtoul(argv[4], NULL, 0), &v, sizeof(v));
 		fix_crc();
 		wr(sector);
+	} else if (!strcmp(argv[1], "fill") && argc == 4) {
+		uint64_t n = strtoull(argv[3], NULL, 0), k;
+		uint64_t *slots;
+
+		sb = load_sb();
+		if (n > sb.geo.remap_slots || n > sb.main_blocks)
+			die("more entries than slots or main blocks");
+		slots = calloc(sb.geo.remap_slots, sizeof(*slots));
+		if (!slots)
+			die("out of memory");
+		for (k = 0; k < n; k++)
+			slots[k] = DMR_SLOT(k, DMR_SLOT_REMAPPED);
+		for (uint32_t i = 0; i < sb.geo.remap_meta_blocks; i++) {
+			dmr_meta_encode(blk, &sb, 2, i, slots);
+			wr(meta_sector(&sb, "a", i));
+			wr(meta_sector(&sb, "b", i));
+		}
+		free(slots);
 	} else {
 		die("usage: see the source");
 	}
