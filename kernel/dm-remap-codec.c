@@ -24,7 +24,10 @@ static bool dmr_block_size_valid(u32 bs)
 	return bs >= 512 && bs <= 65536 && !(bs & (bs - 1));
 }
 
-/* Sectors needed for @r spare blocks and their metadata; fills @g. */
+/*
+ * Sectors needed for @r spare blocks and their metadata (all ones if the
+ * metadata would be too large to describe); fills @g.
+ */
 static u64 dmr_layout(u64 r, u32 bs_sectors, struct dmr_geometry *g)
 {
 	u64 pending = div_u64(r + 3, 4);
@@ -34,6 +37,9 @@ static u64 dmr_layout(u64 r, u32 bs_sectors, struct dmr_geometry *g)
 		    bs_sectors : DMR_META_BLOCK_SECTORS;
 	u64 meta_end;
 
+	/* Metadata block counts are 32-bit: such a layout never fits. */
+	if (rm + pm > 0xffffffffULL)
+		return ~0ULL;
 	g->remap_slots = r;
 	g->pending_slots = pm * EPB;
 	g->remap_meta_blocks = (u32)rm;
@@ -76,6 +82,7 @@ void dmr_sb_encode(const struct dmr_sb *sb, void *block)
 	d->magic = cpu_to_le64(DMR_SB_MAGIC);
 	d->generation = cpu_to_le64(sb->generation);
 	d->format_id = cpu_to_le64(sb->format_id);
+	d->compat_features = cpu_to_le32(sb->compat_features);
 	d->state = cpu_to_le32(sb->state);
 	d->block_size = cpu_to_le32(sb->block_size);
 	d->main_blocks = cpu_to_le64(sb->main_blocks);
@@ -119,6 +126,7 @@ int dmr_sb_decode(const void *block, struct dmr_sb *sb, const char **why)
 	memset(sb, 0, sizeof(*sb));
 	sb->generation = le64_to_cpu(d->generation);
 	sb->format_id = le64_to_cpu(d->format_id);
+	sb->compat_features = le32_to_cpu(d->compat_features);
 	sb->state = le32_to_cpu(d->state);
 	sb->block_size = le32_to_cpu(d->block_size);
 	sb->main_blocks = le64_to_cpu(d->main_blocks);

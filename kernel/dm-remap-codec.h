@@ -38,6 +38,7 @@ struct dmr_geometry {
 struct dmr_sb {
 	u64 generation;
 	u64 format_id;
+	u32 compat_features;	/* kept as found: unknown ones are harmless */
 	u32 state;
 	u32 block_size;
 	u64 main_blocks;

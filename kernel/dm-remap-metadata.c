@@ -307,7 +307,7 @@ static int meta_load_sb(struct remap_c *rc, bool format, void *chunk,
 	}
 
 	if (a_ok != b_ok || a.generation != b.generation) {
-		bool use_a = sb->generation == a.generation && a_ok;
+		bool use_a = a_ok && sb->generation == a.generation;
 
 		DMWARN("%s: superblock copy %s: %s; rewriting it from copy %s", dev,
 		       use_a ? "B" : "A",

@@ -30,6 +30,7 @@ suite() {	# suite NAME CMD...: run, echo, and add its closing counts
 
 case "$lane" in
 stock)
+	suite unit tests/unit/run
 	suite vm-stock tests/vm/run --kernel stock
 	;;
 debug)

@@ -8,6 +8,7 @@ pkgs=(
 	linux-headers-amd64 kmod cpio gzip xz-utils
 	qemu-system-x86 busybox-static
 	dmsetup e2fsprogs xfsprogs btrfs-progs util-linux fio jq
+	libcmocka-dev clang libclang-rt-dev
 	"$@"
 )
 
