@@ -105,7 +105,11 @@ bool dmr_sb_has_magic(const void *block)
 	return le64_to_cpu(d->magic) == DMR_SB_MAGIC;
 }
 
-#define REJECT(msg) do { *why = (msg); return -EINVAL; } while (0)
+static int reject(const char **why, const char *msg)
+{
+	*why = msg;
+	return -EINVAL;
+}
 
 int dmr_sb_decode(const void *block, struct dmr_sb *sb, const char **why)
 {
@@ -113,15 +117,15 @@ int dmr_sb_decode(const void *block, struct dmr_sb *sb, const char **why)
 	struct dmr_geometry g;
 
 	if (!dmr_sb_has_magic(block))
-		REJECT("no dm-remap superblock");
+		return reject(why, "no dm-remap superblock");
 	if (le32_to_cpu(d->csum) != dmr_block_csum(block))
-		REJECT("superblock checksum mismatch");
+		return reject(why, "superblock checksum mismatch");
 	if (le32_to_cpu(d->version) != DMR_FORMAT_VERSION)
-		REJECT("unsupported superblock version");
+		return reject(why, "unsupported superblock version");
 	if (le32_to_cpu(d->incompat_features) & ~DMR_INCOMPAT_KNOWN)
-		REJECT("superblock has unknown incompatible features");
+		return reject(why, "superblock has unknown incompatible features");
 	if (le32_to_cpu(d->state) & ~DMR_STATE_KNOWN)
-		REJECT("superblock has unknown state flags");
+		return reject(why, "superblock has unknown state flags");
 
 	memset(sb, 0, sizeof(*sb));
 	sb->generation = le64_to_cpu(d->generation);
@@ -142,16 +146,16 @@ int dmr_sb_decode(const void *block, struct dmr_sb *sb, const char **why)
 	sb->uuid[DMR_UUID_LEN] = '\0';
 
 	if (!sb->main_blocks || sb->main_blocks > DMR_MAX_BLOCKS)
-		REJECT("superblock main size out of range");
+		return reject(why, "superblock main size out of range");
 	/* The layout is a function of two fields: anything else is hostile. */
 	if (dmr_geometry(sb->spare_sectors, sb->block_size, &g))
-		REJECT("superblock block size or spare size invalid");
+		return reject(why, "superblock block size or spare size invalid");
 	if (g.remap_slots != sb->geo.remap_slots ||
 	    g.pending_slots != sb->geo.pending_slots ||
 	    g.meta_blocks != sb->geo.meta_blocks ||
 	    g.remap_meta_blocks != sb->geo.remap_meta_blocks ||
 	    g.meta_b != sb->geo.meta_b || g.data_start != sb->geo.data_start)
-		REJECT("superblock layout inconsistent");
+		return reject(why, "superblock layout inconsistent");
 	return 0;
 }
 
@@ -211,30 +215,30 @@ int dmr_meta_decode(const void *block, const struct dmr_sb *sb, u32 index,
 	u32 st;
 
 	if (le32_to_cpu(h->magic) != DMR_META_MAGIC)
-		REJECT("metadata block magic mismatch");
+		return reject(why, "metadata block magic mismatch");
 	if (le32_to_cpu(h->csum) != dmr_block_csum(block))
-		REJECT("metadata block checksum mismatch");
+		return reject(why, "metadata block checksum mismatch");
 	if (le64_to_cpu(h->format_id) != sb->format_id)
-		REJECT("metadata block from another format");
+		return reject(why, "metadata block from another format");
 	if (le32_to_cpu(h->index) != index)
-		REJECT("metadata block index mismatch");
+		return reject(why, "metadata block index mismatch");
 	if (le32_to_cpu(h->kind) != (remap ? DMR_META_REMAP : DMR_META_PENDING))
-		REJECT("metadata block kind mismatch");
+		return reject(why, "metadata block kind mismatch");
 
 	for (i = 0; i < EPB; i++) {
 		blk = le64_to_cpu(e[i].block);
 		st = le32_to_cpu(e[i].state);
 		if (e[i].reserved)
-			REJECT("metadata entry reserved field set");
+			return reject(why, "metadata entry reserved field set");
 		if (i >= n) {
 			if (blk || st)
-				REJECT("metadata entry beyond the slot count");
+				return reject(why, "metadata entry beyond the slot count");
 			continue;
 		}
 		if (st > max_state)
-			REJECT("metadata entry state invalid");
+			return reject(why, "metadata entry state invalid");
 		if (st == DMR_SLOT_FREE ? blk != 0 : blk >= sb->main_blocks)
-			REJECT("metadata entry block out of range");
+			return reject(why, "metadata entry block out of range");
 	}
 
 	if (slots) {
