@@ -21,6 +21,8 @@ if [ ! -f "$dir/.complete" ]; then
 	echo "kernel-stock: fetching linux-image-$kver" >&2
 	rm -rf "$dir"
 	mkdir -p "$dir/deb"
+	# apt drops privileges to _apt for downloads when it can.
+	chown _apt "$dir/deb" 2>/dev/null || true
 	(cd "$dir/deb" && apt-get download -q "linux-image-$kver" >&2 ||
 		apt-get download -q "linux-image-$kver-unsigned" >&2)
 	dpkg-deb -x "$dir"/deb/*.deb "$dir/root"
