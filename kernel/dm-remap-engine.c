@@ -272,11 +272,23 @@ static blk_opf_t remap_write_opf(struct remap_c *rc, struct bio *bio,
  */
 static int remap_relocate(struct remap_c *rc, struct bio *bio,
 			  const struct bvec_iter *base, unsigned int off,
-			  u64 block)
+			  u64 block, bool spare_failed)
 {
 	void *e = xa_load(&rc->table, block);
+	blk_opf_t opf = remap_write_opf(rc, bio, rc->spare->bdev);
 	u64 spare;
 	int r;
+
+	/*
+	 * A bio that failed on main after another one remapped the block:
+	 * its data belongs on that spare block, the table stays as it is.
+	 */
+	if (e && rs_state(e) == RS_REMAPPED && !spare_failed) {
+		if (!remap_sync_io(rc, bio, base, rc->spare->bdev,
+				   remap_spare_sector(rc, rs_spare(e)), off, 1, opf))
+			return 0;
+		rc->counts.spare_errors++;
+	}
 
 	/* A bio failing on a block already remapped in this batch reuses it. */
 	if (e && rs_state(e) == RS_INFLIGHT)
@@ -285,8 +297,7 @@ static int remap_relocate(struct remap_c *rc, struct bio *bio,
 		return -ENOSPC;
 
 	while (remap_sync_io(rc, bio, base, rc->spare->bdev,
-			     remap_spare_sector(rc, spare), off, 1,
-			     remap_write_opf(rc, bio, rc->spare->bdev))) {
+			     remap_spare_sector(rc, spare), off, 1, opf)) {
 		rc->counts.spare_errors++;
 		remap_retire(rc, spare);
 		DMERR_LIMIT("%s: write to spare block %llu failed, retiring it",
@@ -348,7 +359,7 @@ static void remap_bad_block(struct remap_c *rc, struct remap_recovery *rv,
 		return;
 	}
 
-	if (remap_relocate(rc, rv->bio, &rv->iter, off, block)) {
+	if (remap_relocate(rc, rv->bio, &rv->iter, off, block, on_spare)) {
 		if (!on_spare)
 			remap_mark_pending(rc, block);
 		rv->lost++;
@@ -504,7 +515,7 @@ static void remap_worker(struct work_struct *ws)
 		}
 		e = xa_load(&rc->table, io->block);
 		if (bio_op(bio) == REQ_OP_WRITE && e && rs_state(e) == RS_PENDING &&
-		    !remap_relocate(rc, bio, &io->iter, 0, io->block)) {
+		    !remap_relocate(rc, bio, &io->iter, 0, io->block, false)) {
 			bio->bi_status = BLK_STS_OK;
 			bio_list_add(&done, bio);
 			continue;
@@ -594,7 +605,7 @@ int remap_manual(struct remap_c *rc, u64 block, char *result,
 			.bi_size = len,
 		};
 
-		r = remap_relocate(rc, bio, &it, 0, block);
+		r = remap_relocate(rc, bio, &it, 0, block, false);
 		if (!r)
 			r = remap_commit(rc);
 		if (!r) {

@@ -21,6 +21,24 @@
 #include "dm-remap.h"
 #include "dm-remap-compat.h"
 
+/*
+ * Spares in use.  Two tables of one dm device share a spare during a table
+ * reload: the new table reads the metadata in its constructor while the old
+ * one may still commit remaps.  Every commit records its generation here,
+ * and the new table reloads at resume if it missed one.  Another dm device
+ * may not use the spare at all.
+ */
+struct remap_spare_user {
+	struct list_head list;
+	dev_t dev;
+	struct mapped_device *md;
+	u64 generation;		/* last committed by any table of md */
+	unsigned int users;
+};
+
+static LIST_HEAD(spare_users);
+static DEFINE_MUTEX(spare_users_lock);
+
 /* Metadata blocks per read or write request when loading or formatting. */
 #define META_CHUNK 256
 
@@ -184,6 +202,7 @@ int remap_meta_commit(struct remap_c *rc)
 		return r;
 	}
 	rc->md.generation = gen;
+	WRITE_ONCE(rc->md.user->generation, gen);
 	bitmap_zero(rc->md.dirty, rc->md.sb.geo.meta_blocks);
 	rc->md.nr_dirty = 0;
 	return 0;
@@ -484,26 +503,64 @@ nomem:
 	return -ENOMEM;
 }
 
-int remap_meta_open(struct remap_c *rc, bool format, char **error)
+static int meta_claim(struct remap_c *rc, char **error)
+{
+	struct mapped_device *md = dm_table_get_md(rc->ti->table);
+	dev_t dev = rc->spare->bdev->bd_dev;
+	struct remap_spare_user *u;
+	int r = 0;
+
+	mutex_lock(&spare_users_lock);
+	list_for_each_entry(u, &spare_users, list)
+		if (u->dev == dev)
+			goto found;
+	u = kzalloc(sizeof(*u), GFP_KERNEL);
+	if (!u) {
+		*error = "Cannot allocate context";
+		r = -ENOMEM;
+		goto out;
+	}
+	u->dev = dev;
+	u->md = md;
+	list_add(&u->list, &spare_users);
+found:
+	if (u->md != md) {
+		*error = "Spare device is in use by another dm-remap device";
+		r = -EBUSY;
+		goto out;
+	}
+	u->users++;
+	rc->md.user = u;
+out:
+	mutex_unlock(&spare_users_lock);
+	return r;
+}
+
+static void meta_unclaim(struct remap_c *rc)
+{
+	struct remap_spare_user *u = rc->md.user;
+
+	if (!u)
+		return;
+	mutex_lock(&spare_users_lock);
+	if (!--u->users) {
+		list_del(&u->list);
+		kfree(u);
+	}
+	mutex_unlock(&spare_users_lock);
+}
+
+/* Read (or format) the spare's metadata and build the table from it. */
+static int meta_load(struct remap_c *rc, bool format, char **error)
 {
 	void *chunk;
 	int r;
 
-	rc->md.io = dm_io_client_create();
-	if (IS_ERR(rc->md.io)) {
-		r = PTR_ERR(rc->md.io);
-		rc->md.io = NULL;
-		*error = "Cannot create the metadata I/O client";
-		return r;
-	}
-	rc->md.block = kmalloc(DMR_META_BLOCK_SIZE, GFP_KERNEL);
 	chunk = vmalloc(2 * META_CHUNK * DMR_META_BLOCK_SIZE);
-	if (!rc->md.block || !chunk) {
-		vfree(chunk);
+	if (!chunk) {
 		*error = "Cannot allocate metadata buffers";
 		return -ENOMEM;
 	}
-
 	r = meta_load_sb(rc, format, chunk, error);
 	if (r == 0)
 		r = meta_check_sb(rc, error);
@@ -527,16 +584,84 @@ int remap_meta_open(struct remap_c *rc, bool format, char **error)
 		*error = "Cannot repair the spare's metadata";
 		return -EIO;
 	}
+	WRITE_ONCE(rc->md.user->generation,
+		   max(READ_ONCE(rc->md.user->generation), rc->md.generation));
 	return 0;
 }
 
-void remap_meta_close(struct remap_c *rc)
+static void meta_free(struct remap_c *rc)
 {
 	kvfree(rc->md.gens);
 	bitmap_free(rc->md.pused);
 	bitmap_free(rc->md.dirty);
 	kvfree(rc->md.pslot);
 	kvfree(rc->md.rslot);
+	rc->md.gens = NULL;
+	rc->md.pused = NULL;
+	rc->md.dirty = NULL;
+	rc->md.pslot = NULL;
+	rc->md.rslot = NULL;
+}
+
+int remap_meta_open(struct remap_c *rc, bool format, char **error)
+{
+	int r;
+
+	r = meta_claim(rc, error);
+	if (r)
+		return r;
+	rc->md.io = dm_io_client_create();
+	if (IS_ERR(rc->md.io)) {
+		r = PTR_ERR(rc->md.io);
+		rc->md.io = NULL;
+		*error = "Cannot create the metadata I/O client";
+		return r;
+	}
+	rc->md.block = kmalloc(DMR_META_BLOCK_SIZE, GFP_KERNEL);
+	if (!rc->md.block) {
+		*error = "Cannot allocate metadata buffers";
+		return -ENOMEM;
+	}
+	return meta_load(rc, format, error);
+}
+
+/*
+ * At resume: if another table of this device committed after our
+ * constructor read the metadata, read it again (that table is suspended
+ * now, so the spare is final).
+ */
+int remap_meta_preresume(struct remap_c *rc)
+{
+	char *error = "";
+	int r;
+
+	if (READ_ONCE(rc->md.user->generation) == rc->md.generation)
+		return 0;
+
+	mutex_lock(&rc->table_lock);
+	DMINFO("%s: the previous table changed the spare's metadata; reloading it",
+	       dm_table_device_name(rc->ti->table));
+	xa_destroy(&rc->table);
+	WRITE_ONCE(rc->nr_entries, 0);
+	memset(&rc->counts, 0, sizeof(rc->counts));
+	rc->spare_next = 0;
+	meta_free(rc);
+	memset(&rc->md.sb, 0, sizeof(rc->md.sb));
+	rc->md.generation = 0;
+	rc->md.nr_dirty = 0;
+	rc->md.failed = false;
+	r = meta_load(rc, false, &error);
+	mutex_unlock(&rc->table_lock);
+	if (r)
+		DMERR("%s: cannot reload the metadata: %s",
+		      dm_table_device_name(rc->ti->table), error);
+	return r;
+}
+
+void remap_meta_close(struct remap_c *rc)
+{
+	meta_free(rc);
+	meta_unclaim(rc);
 	kfree(rc->md.block);
 	if (rc->md.io)
 		dm_io_client_destroy(rc->md.io);

@@ -210,6 +210,9 @@ static int remap_end_io(struct dm_target *ti, struct bio *bio,
 
 	if (likely(!*error) || (io->flags & RIO_DONE))
 		return DM_ENDIO_DONE;
+	/* An unsupported operation is no media error; callers fall back. */
+	if (*error == BLK_STS_NOTSUPP)
+		return DM_ENDIO_DONE;
 
 	if (bio_op(bio) == REQ_OP_READ)
 		this_cpu_inc(rc->stats->read_errors);
@@ -268,6 +271,11 @@ static void remap_status(struct dm_target *ti, status_type_t type,
 	}
 }
 
+static int remap_preresume(struct dm_target *ti)
+{
+	return remap_meta_preresume(ti->private);
+}
+
 static void remap_postsuspend(struct dm_target *ti)
 {
 	/* dm has waited for our bios; make sure no worker pass is left. */
@@ -306,6 +314,7 @@ static struct target_type remap_target = {
 	.map = remap_map,
 	.end_io = remap_end_io,
 	.postsuspend = remap_postsuspend,
+	.preresume = remap_preresume,
 	.status = remap_status,
 	.message = remap_message,
 	.iterate_devices = remap_iterate_devices,

@@ -72,6 +72,7 @@ struct remap_counts {
 
 /* The on-disk table and its in-memory mirror (dm-remap-metadata.c). */
 struct remap_md {
+	struct remap_spare_user *user;	/* shared with other tables of the device */
 	struct dm_io_client *io;
 	struct dmr_sb sb;
 	u64 generation;			/* of the last commit */
@@ -149,6 +150,7 @@ int remap_clear_pending(struct remap_c *rc, u64 block);
 /* dm-remap-metadata.c (table_lock held, except open and close) */
 int remap_meta_open(struct remap_c *rc, bool format, char **error);
 void remap_meta_close(struct remap_c *rc);
+int remap_meta_preresume(struct remap_c *rc);
 void remap_meta_set_rslot(struct remap_c *rc, u64 spare, u64 slot);
 u64 remap_meta_pending_add(struct remap_c *rc, u64 block);
 void remap_meta_pending_del(struct remap_c *rc, u64 i);

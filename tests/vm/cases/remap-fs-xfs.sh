@@ -5,7 +5,7 @@
 # xfs_repair -n and a remount succeed; every acknowledged write reads back
 # (dmr-logcheck); exactly the bad blocks written are remapped; no I/O error
 # reaches XFS.
-# dmr-timeout: 240
+# dmr-timeout: 600
 . "$DMR_LIB"
 . /dmr/lib-logwrites.sh
 

@@ -153,3 +153,57 @@ wfail_set() {
 stat_value() {
 	dmsetup message "$1" 0 stats | tr ' ' '\n' | sed -n "s/^$2=//p"
 }
+
+# --- helpers shared by the data, file system and discard cases --------------
+
+# dm_sysfs NAME: sysfs directory of a dm device (/sys/dev/block/MAJ:MIN).
+dm_sysfs() {
+	echo "/sys/dev/block/$(majmin "/dev/mapper/$1")"
+}
+
+# read_bytes DEV OFFSET LENGTH: a byte range of DEV on stdout, read after
+# dropping DEV's page cache.  (busybox dd's iflag=direct silently falls back
+# to buffered reads when its buffer is not aligned, so it can return stale
+# cached data; write the device with O_DIRECT or through another device and
+# this still reads what is on it.)
+read_bytes() {
+	blockdev --flushbufs "$1"
+	dd if="$1" bs=64k iflag=skip_bytes,count_bytes skip="$2" count="$3" 2>/dev/null
+}
+
+# nonzero_bytes DEV OFFSET LENGTH: how many bytes in the range are not zero.
+nonzero_bytes() {
+	read_bytes "$@" | tr -d '\000' | wc -c
+}
+
+# fs_populate DIR: fill DIR with a tree of about 200 files: copies of the
+# guest's tools, generated files of sizes from 0 bytes to a few MB (odd sizes
+# included), nested directories, a sparse file and links.
+fs_populate() {
+	mkdir -p "$1/tools" "$1/gen"
+	cp -a /dmr/bin/. "$1/tools/"
+	i=0
+	while [ $i -lt 180 ]; do
+		d=$1/gen/d$((i % 9))/e$((i % 4))
+		mkdir -p "$d"
+		head -c $(((i * 7919) % 131072 + i * 3)) /dev/urandom >"$d/f$i"
+		i=$((i + 1))
+	done
+	head -c 4194305 /dev/urandom >"$1/gen/big"
+	for n in 0 1 511 512 4095 4096 4097 65537; do
+		head -c $n /dev/urandom >"$1/gen/size$n"
+	done
+	truncate -s 48M "$1/gen/sparse"
+	head -c 65536 /dev/urandom | dd of="$1/gen/sparse" bs=4096 seek=3000 conv=notrunc 2>/dev/null
+	ln "$1/gen/big" "$1/gen/big.hardlink"
+	ln -s gen/big "$1/big.symlink"
+}
+
+# fs_sums DIR: sorted "sha256  path" list of every file under DIR, followed
+# by the sorted list of all names with their types (so lost or extra
+# directories and links show up too).
+fs_sums() {
+	(cd "$1" && find . -type f | sort | xargs sha256sum && find . | sort | while read -r p; do
+		echo "$(stat -c %F "$p") $p"
+	done)
+}

@@ -5,15 +5,18 @@
  * not part of dm-remap and must never be loaded outside a throwaway test VM.
  *
  * On load (insmod) it performs, depending on the bool module parameters
- * (all default to 1):
- *   oob=1   heap out-of-bounds write: kmalloc(N) then write p[N]
- *           -> KASAN "BUG: KASAN: slab-out-of-bounds in dmr_selftest_oob"
+ * (all default to 1), IN THIS ORDER:
  *   abba=1  lock-order inversion A->B then B->A in the same thread (no real
  *           deadlock) -> lockdep "WARNING: possible circular locking
- *           dependency detected".  NOTE: lockdep turns itself off after its
- *           first report, for the rest of that boot.
+ *           dependency detected".
  *   leak=1  DMR_LEAK_COUNT kmalloc()s whose pointers are dropped
  *           -> kmemleak "unreferenced object" after two scans >5 s apart.
+ *   oob=1   heap out-of-bounds write: kmalloc(N) then write p[N]
+ *           -> KASAN "BUG: KASAN: slab-out-of-bounds in dmr_selftest_oob"
+ * The order matters: lockdep switches itself off for the rest of the boot
+ * after its first report AND after any taint that makes it unreliable; a
+ * KASAN report taints (TAINT_BAD_PAGE) and prints "Disabling lock debugging
+ * due to kernel taint".  So the KASAN bug must come last.
  * The module stays loaded (so kmemleak backtraces resolve); rmmod works.
  */
 #include <linux/module.h>
@@ -33,7 +36,7 @@ module_param(leak, bool, 0444);
 MODULE_PARM_DESC(leak, "leak allocations (kmemleak)");
 
 #define DMR_OOB_SIZE	123	/* not a multiple of 8: byte-exact KASAN shadow */
-#define DMR_LEAK_COUNT	4
+#define DMR_LEAK_COUNT	8
 #define DMR_LEAK_SIZE	96
 
 static DEFINE_MUTEX(dmr_selftest_lock_a);
@@ -85,10 +88,14 @@ static noinline void dmr_selftest_leak_one(int i)
 	/* <-- the bug: p goes out of scope, nobody frees it */
 }
 
-/* Overwrite stale copies of the leaked pointers left on this stack. */
+/*
+ * Overwrite stale copies of the leaked pointers left on this stack (kmalloc's
+ * own frames, deep with KASAN/lockdep/kmemleak hooks): a stale copy found by
+ * the scan would make kmemleak consider that object referenced.
+ */
 static noinline void dmr_selftest_scrub_stack(void)
 {
-	volatile char junk[512];
+	volatile char junk[1536];
 	size_t i;
 
 	for (i = 0; i < sizeof(junk); i++)
@@ -110,12 +117,13 @@ static int __init dmr_selftest_init(void)
 {
 	pr_info("dmr_selftest_buggy: loaded (oob=%d abba=%d leak=%d) - deliberate bugs follow\n",
 		oob, abba, leak);
-	if (oob)
-		dmr_selftest_oob();
+	/* lockdep first: a KASAN report would disable lockdep (taint) */
 	if (abba)
 		dmr_selftest_abba();
 	if (leak)
 		dmr_selftest_leak();
+	if (oob)
+		dmr_selftest_oob();
 	pr_info("dmr_selftest_buggy: done\n");
 	return 0;
 }

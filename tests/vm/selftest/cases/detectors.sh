@@ -5,12 +5,16 @@
 #   KASAN    : "BUG: KASAN: slab-out-of-bounds in dmr_selftest_oob"
 #   lockdep  : "WARNING: possible circular locking dependency detected"
 #   kmemleak : "unreferenced object" (after the runner's two scans >5 s apart)
-# Lockdep disables itself after its first report: run this case in its own
-# boot (or last), otherwise later cases run without lockdep.
-# Env: DMR_SELFTEST_KO = path of dmr_selftest_buggy.ko inside the guest.
+# Lockdep disables itself after its first report, and also after any KASAN
+# report (taint: "Disabling lock debugging due to kernel taint"): run this case
+# in its own boot (or last), otherwise later cases run without lockdep.
+# The module triggers lockdep first, then the leak, then KASAN, for that reason.
+# Env: DMR_SELFTEST_KO = path of dmr_selftest_buggy.ko inside the guest;
+#      if unset, $DMR_EXTRA/dmr_selftest_buggy.ko (tests/vm/run --extra-module
+#      tests/vm/selftest/buggy ships it in /dmr/extra).
 set -u
 
-ko=${DMR_SELFTEST_KO:-}
+ko=${DMR_SELFTEST_KO:-${DMR_EXTRA:+$DMR_EXTRA/dmr_selftest_buggy.ko}}
 if [ -z "$ko" ] || [ ! -f "$ko" ]; then
 	echo "detectors: DMR_SELFTEST_KO not set or not a file: '$ko'" >&2
 	exit 1
@@ -18,7 +22,7 @@ fi
 
 if [ ! -e /sys/kernel/debug/kmemleak ]; then
 	mountpoint -q /sys/kernel/debug 2>/dev/null ||
-		mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+		mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null || true
 fi
 [ -e /sys/kernel/debug/kmemleak ] ||
 	echo "detectors: warning: /sys/kernel/debug/kmemleak missing (no kmemleak?)" >&2
