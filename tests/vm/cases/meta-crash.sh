@@ -72,5 +72,5 @@ echo "point at entry \$DMR_ENTRY (\${DMR_MARK:-no mark}): \$(grep -c remapped /t
 dmsetup remove cr cm cs
 EOT
 dmr-logreplay "$logd" "$scratch" "sh /tmp/case/check.sh" | tee /tmp/case/replay
-n=$(cut -d" " -f3 /tmp/case/replay)
+n=$(tail -n 1 /tmp/case/replay | cut -d" " -f3)
 [ "$n" -ge $((2 * N)) ] || fail "only $n crash points"

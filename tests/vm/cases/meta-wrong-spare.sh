@@ -45,7 +45,7 @@ main2=$(nullb_create main2 64)
 dmsetup create r --table "0 $sz remap $main $spare"
 ctr_fails_other() {
 	dmesg -c >/dev/null
-	expect_fail "Invalid argument" dmsetup create r2 --table "0 $sz remap $main2 $spare"
+	expect_fail "Device or resource busy" dmsetup create r2 --table "0 $sz remap $main2 $spare"
 	dmesg | grep -qF "remap: Spare device is in use by another dm-remap device" ||
 		fail "no 'in use' message: $(dmesg | tail -n 3)"
 }
