@@ -9,6 +9,7 @@ pkgs=(
 	qemu-system-x86 busybox-static
 	dmsetup e2fsprogs xfsprogs btrfs-progs util-linux fio jq
 	libcmocka-dev clang libclang-rt-dev
+	libdevmapper-dev libjson-c-dev valgrind
 	"$@"
 )
 
