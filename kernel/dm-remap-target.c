@@ -337,3 +337,4 @@ module_exit(dm_remap_exit);
 MODULE_DESCRIPTION(DM_NAME " target that remaps failing blocks to a spare device");
 MODULE_AUTHOR("dm-remap developers");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(DMR_VERSION);
