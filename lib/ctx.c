@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libdmremap contexts: the last failure's message, the library version.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "dmr-internal.h"
+
+#ifndef DMR_VERSION
+#error "DMR_VERSION must be defined by the build (from the VERSION file)"
+#endif
+
+DMR_EXPORT int dmr_ctx_new(struct dmr_ctx **ctx)
+{
+	if (!ctx)
+		return -EINVAL;
+	*ctx = calloc(1, sizeof(**ctx));
+	return *ctx ? 0 : -ENOMEM;
+}
+
+DMR_EXPORT void dmr_ctx_free(struct dmr_ctx *ctx)
+{
+	free(ctx);
+}
+
+DMR_EXPORT const char *dmr_error(const struct dmr_ctx *ctx)
+{
+	return ctx ? ctx->error : "no context";
+}
+
+DMR_EXPORT const char *dmr_library_version(void)
+{
+	return DMR_VERSION;
+}
+
+void dmri_clear(struct dmr_ctx *ctx)
+{
+	ctx->error[0] = '\0';
+	ctx->dm_log[0] = '\0';
+}
+
+int dmri_fail(struct dmr_ctx *ctx, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ctx->error, sizeof(ctx->error), fmt, ap);
+	va_end(ap);
+	if (err < 0)
+		err = -err;
+	return err ? -err : -EIO;
+}

@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Every device-mapper call of libdmremap, through libdevmapper's dm_task
+ * API.  Devices are created and removed with udev cookies; when no udev
+ * runs (or DM_DISABLE_UDEV is set) libdevmapper makes the /dev/mapper node
+ * itself, and we check that it did.
+ *
+ * libdevmapper's log hook is process-wide: ours files each error message
+ * into the context of the call running on this thread (a thread-local
+ * pointer set around each dm_task_run) and drops everything else.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <libdevmapper.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "dmr-internal.h"
+
+static __thread struct dmr_ctx *dm_current;
+static pthread_once_t dm_once = PTHREAD_ONCE_INIT;
+
+static void dm_log_hook(int level, const char *file, int line,
+			int dm_errno_or_class, const char *f, ...)
+{
+	struct dmr_ctx *ctx = dm_current;
+	va_list ap;
+
+	(void)file;
+	(void)line;
+	(void)dm_errno_or_class;
+	/* The low bits are the syslog level; higher bits are flags. */
+	if (!ctx || (level & 7) > LOG_ERR)
+		return;
+	va_start(ap, f);
+	vsnprintf(ctx->dm_log, sizeof(ctx->dm_log), f, ap);
+	va_end(ap);
+}
+
+static void dm_setup(void)
+{
+	dm_log_with_errno_init(dm_log_hook);
+	dm_udev_set_sync_support(1);
+}
+
+static struct dm_task *task(struct dmr_ctx *ctx, int type, const char *name)
+{
+	struct dm_task *dmt;
+
+	pthread_once(&dm_once, dm_setup);
+	dmt = dm_task_create(type);
+	if (!dmt) {
+		dmri_fail(ctx, ENOMEM, "cannot allocate a device-mapper task");
+		return NULL;
+	}
+	if (name && !dm_task_set_name(dmt, name)) {
+		dm_task_destroy(dmt);
+		dmri_fail(ctx, EINVAL, "invalid device-mapper name '%s'", name);
+		return NULL;
+	}
+	return dmt;
+}
+
+/* Runs @dmt; 0 or the failed ioctl's negative errno (-EIO if none). */
+static int run(struct dmr_ctx *ctx, struct dm_task *dmt)
+{
+	int ok, e = 0;
+
+	dm_current = ctx;
+	ctx->dm_log[0] = '\0';
+	ok = dm_task_run(dmt);
+	if (!ok)
+		e = dm_task_get_errno(dmt);
+	dm_current = NULL;
+	if (ok)
+		return 0;
+	return e > 0 ? -e : -EIO;
+}
+
+/* A failure message naming the operation, the errno and libdevmapper's words. */
+static int failed(struct dmr_ctx *ctx, int r, const char *what,
+		  const char *name)
+{
+	if (r == -ENXIO && name)
+		return dmri_fail(ctx, r, "no device-mapper device named '%s'",
+				 name);
+	return dmri_fail(ctx, r, "%s%s%s failed: %s%s%s", what,
+			 name ? " of " : "", name ? name : "", strerror(-r),
+			 ctx->dm_log[0] ? ": " : "", ctx->dm_log);
+}
+
+void dmri_dev_release(struct dmri_dev *d)
+{
+	free(d->params);
+	d->params = NULL;
+}
+
+int dmri_dm_target_version(struct dmr_ctx *ctx, const char *target,
+			   unsigned int version[3])
+{
+	struct dm_versions *v, *last;
+	struct dm_task *dmt;
+	int r;
+
+	dmt = task(ctx, DM_DEVICE_LIST_VERSIONS, NULL);
+	if (!dmt)
+		return -ENOMEM;
+	r = run(ctx, dmt);
+	if (r) {
+		r = dmri_fail(ctx, ENOENT,
+			      "device-mapper is not available (%s%s%s)",
+			      strerror(-r), ctx->dm_log[0] ? ": " : "",
+			      ctx->dm_log);
+		goto out;
+	}
+	r = dmri_fail(ctx, ENOENT, "dm-%s target not loaded (modprobe dm-%s)",
+		      target, target);
+	v = dm_task_get_versions(dmt);
+	while (v) {
+		if (!strcmp(v->name, target)) {
+			memcpy(version, v->version, 3 * sizeof(*version));
+			dmri_clear(ctx);
+			r = 0;
+			break;
+		}
+		last = v;
+		v = (struct dm_versions *)((char *)v + v->next);
+		if (v == last)
+			break;
+	}
+out:
+	dm_task_destroy(dmt);
+	return r;
+}
+
+static void fill_info(struct dm_task *dmt, struct dmri_dev *d)
+{
+	struct dm_info info;
+	const char *uuid;
+
+	if (!dm_task_get_info(dmt, &info) || !info.exists)
+		return;
+	d->exists = true;
+	d->suspended = info.suspended;
+	d->major = info.major;
+	d->minor = info.minor;
+	uuid = dm_task_get_uuid(dmt);
+	snprintf(d->uuid, sizeof(d->uuid), "%s", uuid ? uuid : "");
+}
+
+int dmri_dm_info(struct dmr_ctx *ctx, const char *name, struct dmri_dev *d)
+{
+	struct dm_task *dmt;
+	int r;
+
+	memset(d, 0, sizeof(*d));
+	dmt = task(ctx, DM_DEVICE_INFO, name);
+	if (!dmt)
+		return -ENOMEM;
+	r = run(ctx, dmt);
+	if (r)
+		r = failed(ctx, r, "device-mapper info", name);
+	else
+		fill_info(dmt, d);
+	dm_task_destroy(dmt);
+	return r;
+}
+
+int dmri_dm_query(struct dmr_ctx *ctx, const char *name, bool status,
+		  struct dmri_dev *d)
+{
+	char *type, *params;
+	uint64_t start, length;
+	struct dm_task *dmt;
+	void *next = NULL;
+	int r;
+
+	memset(d, 0, sizeof(*d));
+	dmt = task(ctx, status ? DM_DEVICE_STATUS : DM_DEVICE_TABLE, name);
+	if (!dmt)
+		return -ENOMEM;
+	r = run(ctx, dmt);
+	if (r) {
+		r = failed(ctx, r, status ? "device-mapper status" :
+					    "device-mapper table", name);
+		goto out;
+	}
+	fill_info(dmt, d);
+	if (!d->exists) {
+		r = failed(ctx, -ENXIO, "", name);
+		goto out;
+	}
+	do {
+		type = params = NULL;
+		next = dm_get_next_target(dmt, next, &start, &length, &type,
+					  &params);
+		if (!type)
+			continue;
+		if (!d->nr_targets++) {
+			snprintf(d->type, sizeof(d->type), "%s", type);
+			d->start = start;
+			d->length = length;
+			d->params = strdup(params ? params : "");
+			if (!d->params) {
+				r = dmri_fail(ctx, ENOMEM, "out of memory");
+				goto out;
+			}
+		}
+	} while (next);
+out:
+	dm_task_destroy(dmt);
+	return r;
+}
+
+/* Remove @name, waiting for udev; returns 0 or a negative errno. */
+static int remove_dev(struct dmr_ctx *ctx, const char *name)
+{
+	uint32_t cookie = 0;
+	struct dm_task *dmt;
+	bool waiting;
+	int r;
+
+	dmt = task(ctx, DM_DEVICE_REMOVE, name);
+	if (!dmt)
+		return -ENOMEM;
+	dm_task_retry_remove(dmt);
+	waiting = dm_task_set_cookie(dmt, &cookie, 0);
+	r = run(ctx, dmt);
+	if (waiting)
+		dm_udev_wait(cookie);
+	dm_task_destroy(dmt);
+	return r;
+}
+
+/* Remove a half-made device without losing the first failure's message. */
+static void undo_create(const char *name)
+{
+	struct dmr_ctx scratch = { .error = "" };
+
+	remove_dev(&scratch, name);
+}
+
+int dmri_dm_create(struct dmr_ctx *ctx, const char *name, const char *uuid,
+		   uint64_t length, const char *params)
+{
+	char node[PATH_MAX];
+	uint32_t cookie = 0;
+	struct dm_task *dmt;
+	bool waiting;
+	int r;
+
+	dmt = task(ctx, DM_DEVICE_CREATE, name);
+	if (!dmt)
+		return -ENOMEM;
+	if (!dm_task_set_uuid(dmt, uuid)) {
+		dm_task_destroy(dmt);
+		return dmri_fail(ctx, EINVAL, "invalid uuid '%s'", uuid);
+	}
+	r = run(ctx, dmt);
+	dm_task_destroy(dmt);
+	if (r == -EBUSY || r == -EEXIST)
+		return dmri_fail(ctx, EEXIST,
+				 "a device-mapper device named '%s' or with uuid '%s' already exists",
+				 name, uuid);
+	if (r)
+		return failed(ctx, r, "device-mapper create", name);
+
+	dmt = task(ctx, DM_DEVICE_RELOAD, name);
+	if (!dmt) {
+		undo_create(name);
+		return -ENOMEM;
+	}
+	if (!dm_task_add_target(dmt, 0, length, DMRI_TARGET, params)) {
+		dm_task_destroy(dmt);
+		undo_create(name);
+		return dmri_fail(ctx, ENOMEM, "cannot build the table of '%s'",
+				 name);
+	}
+	r = run(ctx, dmt);
+	dm_task_destroy(dmt);
+	if (r) {
+		undo_create(name);
+		return dmri_fail(ctx, r,
+				 "the kernel refused the table for '%s': see dmesg (%s)",
+				 name, strerror(-r));
+	}
+
+	dmt = task(ctx, DM_DEVICE_RESUME, name);
+	if (!dmt) {
+		undo_create(name);
+		return -ENOMEM;
+	}
+	waiting = dm_task_set_cookie(dmt, &cookie, 0);
+	r = run(ctx, dmt);
+	if (waiting)
+		dm_udev_wait(cookie);
+	dm_task_destroy(dmt);
+	if (r) {
+		undo_create(name);
+		return dmri_fail(ctx, r,
+				 "the kernel could not activate '%s': see dmesg (%s)",
+				 name, strerror(-r));
+	}
+
+	/* Without udev, libdevmapper should have made the node: make sure. */
+	snprintf(node, sizeof(node), "%s/%s", dm_dir(), name);
+	if (access(node, F_OK) && (!dm_mknodes(name) || access(node, F_OK))) {
+		undo_create(name);
+		return dmri_fail(ctx, EIO, "could not create %s", node);
+	}
+	return 0;
+}
+
+int dmri_dm_remove(struct dmr_ctx *ctx, const char *name)
+{
+	int r = remove_dev(ctx, name);
+
+	if (r == -EBUSY)
+		return dmri_fail(ctx, r, "'%s' is in use (mounted or open)",
+				 name);
+	return r ? failed(ctx, r, "device-mapper remove", name) : 0;
+}
+
+int dmri_dm_names(struct dmr_ctx *ctx, char ***names, size_t *count)
+{
+	struct dm_names *n;
+	struct dm_task *dmt;
+	size_t cnt = 0;
+	unsigned int next = 0;
+	char **v = NULL, **nv;
+	int r;
+
+	*names = NULL;
+	*count = 0;
+	dmt = task(ctx, DM_DEVICE_LIST, NULL);
+	if (!dmt)
+		return -ENOMEM;
+	r = run(ctx, dmt);
+	if (r) {
+		r = failed(ctx, r, "device-mapper list", NULL);
+		goto out;
+	}
+	n = dm_task_get_names(dmt);
+	if (!n || !n->dev)
+		goto out;
+	do {
+		n = (struct dm_names *)((char *)n + next);
+		nv = realloc(v, (cnt + 1) * sizeof(*v));
+		if (!nv || !(nv[cnt] = strdup(n->name))) {
+			v = nv ? nv : v;
+			r = dmri_fail(ctx, ENOMEM, "out of memory");
+			goto out;
+		}
+		v = nv;
+		cnt++;
+		next = n->next;
+	} while (next);
+out:
+	dm_task_destroy(dmt);
+	if (r) {
+		dmr_names_free(v, cnt);
+		return r;
+	}
+	*names = v;
+	*count = cnt;
+	return 0;
+}
+
+int dmri_dm_message(struct dmr_ctx *ctx, const char *name, const char *msg,
+		    char **reply)
+{
+	struct dm_task *dmt;
+	const char *resp;
+	int r;
+
+	*reply = NULL;
+	dmt = task(ctx, DM_DEVICE_TARGET_MSG, name);
+	if (!dmt)
+		return -ENOMEM;
+	if (!dm_task_set_sector(dmt, 0) || !dm_task_set_message(dmt, msg)) {
+		dm_task_destroy(dmt);
+		return dmri_fail(ctx, ENOMEM, "cannot build message '%s'", msg);
+	}
+	r = run(ctx, dmt);
+	if (r == -EINVAL)
+		r = dmri_fail(ctx, r,
+			      "the kernel refused the message '%s' to '%s': see dmesg",
+			      msg, name);
+	else if (r)
+		r = failed(ctx, r, "device-mapper message", name);
+	else {
+		resp = dm_task_get_message_response(dmt);
+		*reply = strdup(resp ? resp : "");
+		if (!*reply)
+			r = dmri_fail(ctx, ENOMEM, "out of memory");
+	}
+	dm_task_destroy(dmt);
+	return r;
+}

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libdmremap internals shared between its source files; not installed.
+ * Internal functions are prefixed dmri_ and hidden from the shared library.
+ */
+#ifndef DMR_INTERNAL_H
+#define DMR_INTERNAL_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <sys/types.h>
+
+#include "dmremap.h"
+
+#define DMR_EXPORT __attribute__((visibility("default")))
+
+/* The only `remap` target type name, and the default UUID prefix. */
+#define DMRI_TARGET		"remap"
+#define DMRI_UUID_PREFIX	"DMREMAP-"
+
+struct dmr_ctx {
+	char error[512];
+	/* Last error libdevmapper logged during the current dm call. */
+	char dm_log[256];
+};
+
+/* Forget the previous failure: every public entry point starts with it. */
+void dmri_clear(struct dmr_ctx *ctx);
+/* Record a failure; returns -|err|. */
+int dmri_fail(struct dmr_ctx *ctx, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* --------------------------------------------------------- parse.c */
+
+/* Decimal digits only, no sign, no overflow: 0 or -EPROTO. */
+int dmri_parse_u64(const char *s, size_t len, uint64_t *v);
+/* Skips blanks, returns the next word's length (0 at a newline or the end). */
+size_t dmri_next_word(const char **p, const char **word);
+bool dmri_word_is(const char *word, size_t len, const char *s);
+
+/* ------------------------------------------------------------ dm.c */
+
+struct dmri_dev {
+	bool exists, suspended;
+	unsigned int major, minor;
+	char uuid[129];
+	unsigned int nr_targets;
+	/* The first target (the only one of a dm-remap device). */
+	char type[64];
+	uint64_t start, length;
+	char *params;			/* malloc'd table or status parameters */
+};
+
+void dmri_dev_release(struct dmri_dev *d);
+int dmri_dm_target_version(struct dmr_ctx *ctx, const char *target,
+			   unsigned int version[3]);
+/* Exists or not: 0 either way (d->exists), negative only on failure. */
+int dmri_dm_info(struct dmr_ctx *ctx, const char *name, struct dmri_dev *d);
+/* @status: STATUS (status line) instead of TABLE (table line). -ENXIO. */
+int dmri_dm_query(struct dmr_ctx *ctx, const char *name, bool status,
+		  struct dmri_dev *d);
+int dmri_dm_create(struct dmr_ctx *ctx, const char *name, const char *uuid,
+		   uint64_t length, const char *params);
+int dmri_dm_remove(struct dmr_ctx *ctx, const char *name);
+int dmri_dm_names(struct dmr_ctx *ctx, char ***names, size_t *count);
+/* Sends @msg to sector 0; *reply is malloc'd ("" if none). */
+int dmri_dm_message(struct dmr_ctx *ctx, const char *name, const char *msg,
+		    char **reply);
+
+/* ------------------------------------------------------- validate.c */
+
+struct dmri_create_plan {
+	unsigned int main_major, main_minor, spare_major, spare_minor;
+	uint32_t block_size;		/* main's logical block size */
+	uint64_t length;		/* sectors */
+	char uuid[129];
+};
+
+int dmri_validate_name(struct dmr_ctx *ctx, const char *name);
+int dmri_validate_create(struct dmr_ctx *ctx, const char *name,
+			 const char *main_dev, const char *spare_dev,
+			 const struct dmr_create_opts *opts,
+			 struct dmri_create_plan *plan);
+/* The table parameters after "remap": "<M:m> <M:m> [n opts]". */
+int dmri_create_params(const struct dmri_create_plan *plan,
+		       const struct dmr_create_opts *opts, char *buf,
+		       size_t size);
+
+/* -------------------------------------------------------- devpath.c */
+
+/* /dev/<node> of a block device ("" if there is none). */
+void dmri_devpath(unsigned int major, unsigned int minor, char *path,
+		  size_t size);
+/* "M:m" (as the kernel prints devices in a table line) → numbers. */
+int dmri_parse_devnum(const char *s, unsigned int *major,
+		      unsigned int *minor);
+/* First holder of a block device (e.g. "dm-3"), or "" if none. */
+void dmri_holder(unsigned int major, unsigned int minor, char *holder,
+		 size_t size);
+/* Mount point of a block device, or "" if it is not mounted. */
+void dmri_mountpoint(unsigned int major, unsigned int minor, char *mnt,
+		     size_t size);
+
+/* --------------------------------------------------------- status.c */
+
+int dmri_parse_table_params(struct dmr_ctx *ctx, const char *params,
+			    struct dmr_status *st);
+int dmri_parse_stats(struct dmr_ctx *ctx, const char *reply,
+		     struct dmr_status *st);
+/* The device's table, or -EINVAL if it is not a dm-remap device. */
+int dmri_remap_table(struct dmr_ctx *ctx, const char *name, struct dmri_dev *d);
+
+/* -------------------------------------------------------- control.c */
+
+int dmri_parse_remap_reply(struct dmr_ctx *ctx, const char *reply,
+			   uint64_t block, enum dmr_remap_result *result,
+			   uint64_t *spare_block);
+
+/* -------------------------------------------------------- entries.c */
+
+/* Appends one page; *next = start of the next page, or UINT64_MAX. */
+int dmri_parse_list_page(struct dmr_ctx *ctx, const char *reply,
+			 struct dmr_entry **entries, size_t *count,
+			 size_t *cap, uint64_t *next);
+
+#endif
