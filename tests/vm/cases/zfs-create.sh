@@ -1,0 +1,14 @@
+# zpool create on one dm-remap device whose main fails writes where ZFS
+# writes its labels and uberblocks (first and last 512 KiB) and scattered
+# through the data area: zpool create on that main fails, on dm-remap it
+# works; data written, synced, exported, remap device re-created, imported,
+# scrubbed: 0 read/write/checksum errors, data identical, labels on the
+# spare, remap counters = the bad blocks ZFS wrote (zfs_faulty_create_run).
+# dmr-needs: zfs
+# dmr-timeout: 600
+. "$DMR_LIB"
+. /dmr/lib-logwrites.sh
+. /dmr/lib-zfs.sh
+
+zfs_load
+zfs_faulty_create_run 1
