@@ -47,22 +47,30 @@ static void dm_setup(void)
 	dm_udev_set_sync_support(1);
 }
 
-static struct dm_task *task(struct dmr_ctx *ctx, int type, const char *name)
+/* A new task for @type on device @name (NULL: none); 0 or a negative errno. */
+static int task(struct dmr_ctx *ctx, int type, const char *name,
+		struct dm_task **dmtp)
 {
-	struct dm_task *dmt;
+	struct dm_task *dmt = NULL;
 
 	pthread_once(&dm_once, dm_setup);
+	dm_current = ctx;
+	ctx->dm_log[0] = '\0';
 	dmt = dm_task_create(type);
+	dm_current = NULL;
 	if (!dmt) {
-		dmri_fail(ctx, ENOMEM, "cannot allocate a device-mapper task");
-		return NULL;
+		/* libdevmapper checks the kernel driver here. */
+		return dmri_fail(ctx, ENOENT, "device-mapper is not available: %s",
+				 ctx->dm_log[0] ? ctx->dm_log :
+				 "no kernel driver or no access to /dev/mapper/control");
 	}
 	if (name && !dm_task_set_name(dmt, name)) {
 		dm_task_destroy(dmt);
-		dmri_fail(ctx, EINVAL, "invalid device-mapper name '%s'", name);
-		return NULL;
+		return dmri_fail(ctx, EINVAL, "invalid device-mapper name '%s'",
+				 name);
 	}
-	return dmt;
+	*dmtp = dmt;
+	return 0;
 }
 
 /* Runs @dmt; 0 or the failed ioctl's negative errno (-EIO if none). */
@@ -103,12 +111,12 @@ int dmri_dm_target_version(struct dmr_ctx *ctx, const char *target,
 			   unsigned int version[3])
 {
 	struct dm_versions *v, *last;
-	struct dm_task *dmt;
+	struct dm_task *dmt = NULL;
 	int r;
 
-	dmt = task(ctx, DM_DEVICE_LIST_VERSIONS, NULL);
-	if (!dmt)
-		return -ENOMEM;
+	r = task(ctx, DM_DEVICE_LIST_VERSIONS, NULL, &dmt);
+	if (r)
+		return r;
 	r = run(ctx, dmt);
 	if (r) {
 		r = dmri_fail(ctx, ENOENT,
@@ -154,13 +162,13 @@ static void fill_info(struct dm_task *dmt, struct dmri_dev *d)
 
 int dmri_dm_info(struct dmr_ctx *ctx, const char *name, struct dmri_dev *d)
 {
-	struct dm_task *dmt;
+	struct dm_task *dmt = NULL;
 	int r;
 
 	memset(d, 0, sizeof(*d));
-	dmt = task(ctx, DM_DEVICE_INFO, name);
-	if (!dmt)
-		return -ENOMEM;
+	r = task(ctx, DM_DEVICE_INFO, name, &dmt);
+	if (r)
+		return r;
 	r = run(ctx, dmt);
 	if (r)
 		r = failed(ctx, r, "device-mapper info", name);
@@ -175,14 +183,14 @@ int dmri_dm_query(struct dmr_ctx *ctx, const char *name, bool status,
 {
 	char *type, *params;
 	uint64_t start, length;
-	struct dm_task *dmt;
+	struct dm_task *dmt = NULL;
 	void *next = NULL;
 	int r;
 
 	memset(d, 0, sizeof(*d));
-	dmt = task(ctx, status ? DM_DEVICE_STATUS : DM_DEVICE_TABLE, name);
-	if (!dmt)
-		return -ENOMEM;
+	r = task(ctx, status ? DM_DEVICE_STATUS : DM_DEVICE_TABLE, name, &dmt);
+	if (r)
+		return r;
 	r = run(ctx, dmt);
 	if (r) {
 		r = failed(ctx, r, status ? "device-mapper status" :
@@ -220,13 +228,13 @@ out:
 static int remove_dev(struct dmr_ctx *ctx, const char *name)
 {
 	uint32_t cookie = 0;
-	struct dm_task *dmt;
+	struct dm_task *dmt = NULL;
 	bool waiting;
 	int r;
 
-	dmt = task(ctx, DM_DEVICE_REMOVE, name);
-	if (!dmt)
-		return -ENOMEM;
+	r = task(ctx, DM_DEVICE_REMOVE, name, &dmt);
+	if (r)
+		return r;
 	dm_task_retry_remove(dmt);
 	waiting = dm_task_set_cookie(dmt, &cookie, 0);
 	r = run(ctx, dmt);
@@ -249,13 +257,13 @@ int dmri_dm_create(struct dmr_ctx *ctx, const char *name, const char *uuid,
 {
 	char node[PATH_MAX];
 	uint32_t cookie = 0;
-	struct dm_task *dmt;
+	struct dm_task *dmt = NULL;
 	bool waiting;
 	int r;
 
-	dmt = task(ctx, DM_DEVICE_CREATE, name);
-	if (!dmt)
-		return -ENOMEM;
+	r = task(ctx, DM_DEVICE_CREATE, name, &dmt);
+	if (r)
+		return r;
 	if (!dm_task_set_uuid(dmt, uuid)) {
 		dm_task_destroy(dmt);
 		return dmri_fail(ctx, EINVAL, "invalid uuid '%s'", uuid);
@@ -269,10 +277,10 @@ int dmri_dm_create(struct dmr_ctx *ctx, const char *name, const char *uuid,
 	if (r)
 		return failed(ctx, r, "device-mapper create", name);
 
-	dmt = task(ctx, DM_DEVICE_RELOAD, name);
-	if (!dmt) {
+	r = task(ctx, DM_DEVICE_RELOAD, name, &dmt);
+	if (r) {
 		undo_create(name);
-		return -ENOMEM;
+		return r;
 	}
 	if (!dm_task_add_target(dmt, 0, length, DMRI_TARGET, params)) {
 		dm_task_destroy(dmt);
@@ -289,10 +297,10 @@ int dmri_dm_create(struct dmr_ctx *ctx, const char *name, const char *uuid,
 				 name, strerror(-r));
 	}
 
-	dmt = task(ctx, DM_DEVICE_RESUME, name);
-	if (!dmt) {
+	r = task(ctx, DM_DEVICE_RESUME, name, &dmt);
+	if (r) {
 		undo_create(name);
-		return -ENOMEM;
+		return r;
 	}
 	waiting = dm_task_set_cookie(dmt, &cookie, 0);
 	r = run(ctx, dmt);
@@ -328,7 +336,7 @@ int dmri_dm_remove(struct dmr_ctx *ctx, const char *name)
 int dmri_dm_names(struct dmr_ctx *ctx, char ***names, size_t *count)
 {
 	struct dm_names *n;
-	struct dm_task *dmt;
+	struct dm_task *dmt = NULL;
 	size_t cnt = 0;
 	unsigned int next = 0;
 	char **v = NULL, **nv;
@@ -336,9 +344,9 @@ int dmri_dm_names(struct dmr_ctx *ctx, char ***names, size_t *count)
 
 	*names = NULL;
 	*count = 0;
-	dmt = task(ctx, DM_DEVICE_LIST, NULL);
-	if (!dmt)
-		return -ENOMEM;
+	r = task(ctx, DM_DEVICE_LIST, NULL, &dmt);
+	if (r)
+		return r;
 	r = run(ctx, dmt);
 	if (r) {
 		r = failed(ctx, r, "device-mapper list", NULL);
@@ -373,14 +381,14 @@ out:
 int dmri_dm_message(struct dmr_ctx *ctx, const char *name, const char *msg,
 		    char **reply)
 {
-	struct dm_task *dmt;
+	struct dm_task *dmt = NULL;
 	const char *resp;
 	int r;
 
 	*reply = NULL;
-	dmt = task(ctx, DM_DEVICE_TARGET_MSG, name);
-	if (!dmt)
-		return -ENOMEM;
+	r = task(ctx, DM_DEVICE_TARGET_MSG, name, &dmt);
+	if (r)
+		return r;
 	if (!dm_task_set_sector(dmt, 0) || !dm_task_set_message(dmt, msg)) {
 		dm_task_destroy(dmt);
 		return dmri_fail(ctx, ENOMEM, "cannot build message '%s'", msg);
