@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * dmremapctl internals: the command table, the option parser, exit codes
+ * and output helpers shared by the cli/cmd-*.c files.
+ */
+#ifndef DMREMAPCTL_H
+#define DMREMAPCTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "dmremap.h"
+
+/* Exit codes (dmremapctl(8), EXIT STATUS), modelled on cryptsetup's. */
+enum ctl_exit {
+	CTL_EXIT_OK = 0,
+	CTL_EXIT_USAGE = 1,	/* wrong parameters */
+	CTL_EXIT_PERM = 2,	/* no permission */
+	CTL_EXIT_NOMEM = 3,	/* out of memory */
+	CTL_EXIT_DEVICE = 4,	/* wrong device: missing, not a block device... */
+	CTL_EXIT_BUSY = 5,	/* device or name exists or is in use */
+	CTL_EXIT_KERNEL = 6,	/* target not loaded, kernel refused */
+};
+/* `health` exits with enum dmr_health_level (0 ok .. 3 unknown) instead. */
+
+/* One invocation's state. */
+struct ctl {
+	FILE *out, *err;
+	const struct ctl_cmd *cmd;	/* NULL before dispatch */
+	bool json, pretty, help;
+	struct dmr_ctx *ctx;		/* created on first use */
+};
+
+struct ctl_cmd {
+	const char *name;
+	const char *usage;	/* arguments and options, one line */
+	const char *summary;	/* one line for the command list */
+	const char *help;	/* the rest of `help CMD` */
+	bool json;		/* accepts --json */
+	int usage_exit;		/* exit status for usage errors */
+	int (*run)(struct ctl *c, int argc, char **argv);
+};
+
+extern const struct ctl_cmd ctl_cmd_create, ctl_cmd_remove, ctl_cmd_list,
+	ctl_cmd_status, ctl_cmd_health, ctl_cmd_suppress, ctl_cmd_remap,
+	ctl_cmd_clear_pending, ctl_cmd_remaps, ctl_cmd_dump;
+
+/* The whole program; main() only calls this.  Returns the exit status. */
+int ctl_main(int argc, char **argv, FILE *out, FILE *err);
+
+/* ---------------------------------------------------------- options */
+
+enum ctl_opt_kind {
+	CTL_OPT_FLAG,		/* bool */
+	CTL_OPT_STRING,		/* const char * */
+	CTL_OPT_PERCENT,	/* unsigned int, 0..100 */
+	CTL_OPT_U64,		/* uint64_t */
+};
+
+struct ctl_opt {
+	const char *name;	/* "--format" */
+	enum ctl_opt_kind kind;
+	void *dest;
+	bool seen;
+};
+
+/*
+ * Parse a subcommand's arguments (argv[0] is its name).  Options may come
+ * anywhere; "--" ends them; --json, --pretty and --help are always known.
+ * Positional arguments are moved to argv[1..n] and must number from @min
+ * to @max (-1: no limit).  Returns n; or -1 with *code set when the
+ * command must stop: its help was shown (0) or an error printed.
+ * @opts ends with a NULL name; may be NULL.
+ */
+int ctl_args(struct ctl *c, int argc, char **argv, struct ctl_opt *opts,
+	     int min, int max, int *code);
+/* `dmremapctl help CMD`. */
+void ctl_cmd_help(const struct ctl_cmd *cmd, FILE *f);
+
+/* Strict unsigned decimal; false on anything else (sign, space, overflow). */
+bool ctl_parse_u64(const char *s, uint64_t *v);
+/* Device names: 1..127 of A-Z a-z 0-9 _ . + -, not "." or "..". */
+#define CTL_NAME_MAX 127
+#define CTL_NAME_RULE "1-127 characters from A-Z a-z 0-9 _ . + -"
+bool ctl_valid_name(const char *s);
+/* dm UUIDs: 1..128 printable ASCII characters, no blank. */
+#define CTL_UUID_MAX 128
+bool ctl_valid_uuid(const char *s);
+
+/* ---------------------------------------------------------- errors */
+
+/* "dmremapctl: <cmd>: <message>" on c->err; returns @code. */
+int ctl_fail(struct ctl *c, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Usage error of the current command: exits with its usage_exit. */
+int ctl_usage_fail(struct ctl *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* A library call failed with @err (negative errno): print dmr_error(). */
+int ctl_lib_fail(struct ctl *c, int err);
+int ctl_exit_from_errno(int err);
+/* The library context, created on first use; NULL after printing why. */
+struct dmr_ctx *ctl_ctx(struct ctl *c, int *code);
+/* Fail with CTL_EXIT_KERNEL if the remap target is not usable. */
+int ctl_need_target(struct ctl *c);
+
+/* ---------------------------------------------------------- output */
+
+/* "  label        value" with labels aligned. */
+void ctl_kv(struct ctl *c, const char *label, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* "256 MiB", "1.5 GiB", "512 B". */
+const char *ctl_size(char *buf, size_t len, uint64_t bytes);
+/* Print a dmr_json_* result (r = its return value, json its document). */
+int ctl_print_json(struct ctl *c, int r, char *json);
+
+/* BLOCK STATE SPARE-BLOCK table of remap entries. */
+int ctl_print_entries(struct ctl *c, const struct dmr_entry *e, size_t count);
+
+struct ctl_table;
+/* A table of @ncols columns; a heading starting with '>' is right-aligned. */
+struct ctl_table *ctl_table_new(unsigned int ncols, const char *const *heads);
+/* Add one row of ncols cells (copied); false on allocation failure. */
+bool ctl_table_row(struct ctl_table *t, const char *const *cells);
+void ctl_table_print(struct ctl_table *t, FILE *out);
+void ctl_table_free(struct ctl_table *t);
+
+#endif

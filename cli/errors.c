@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * dmremapctl: error messages and the mapping of errno values to exit codes.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "ctl.h"
+
+static void vmsg(struct ctl *c, const char *fmt, va_list ap)
+{
+	fputs("dmremapctl: ", c->err);
+	if (c->cmd)
+		fprintf(c->err, "%s: ", c->cmd->name);
+	vfprintf(c->err, fmt, ap);
+	fputc('\n', c->err);
+}
+
+int ctl_fail(struct ctl *c, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(c, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int ctl_usage_fail(struct ctl *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(c, fmt, ap);
+	va_end(ap);
+	return c->cmd ? c->cmd->usage_exit : CTL_EXIT_USAGE;
+}
+
+int ctl_exit_from_errno(int err)
+{
+	switch (-err) {
+	case 0:
+		return CTL_EXIT_OK;
+	case EPERM:
+	case EACCES:
+		return CTL_EXIT_PERM;
+	case ENOMEM:
+		return CTL_EXIT_NOMEM;
+	case ENOENT:
+	case ENODEV:
+	case ENXIO:
+	case ENOTBLK:
+	case ENOSPC:
+	case ENODATA:
+	case EBADMSG:
+	case EINVAL:	/* the library's word for a device that does not fit */
+		return CTL_EXIT_DEVICE;
+	case EBUSY:
+	case EEXIST:
+		return CTL_EXIT_BUSY;
+	default:
+		return CTL_EXIT_KERNEL;
+	}
+}
+
+int ctl_lib_fail(struct ctl *c, int err)
+{
+	const char *msg = c->ctx ? dmr_error(c->ctx) : "";
+
+	if (!msg || !*msg)
+		msg = strerror(-err);
+	/* The library's messages are one line; make sure of it. */
+	fputs("dmremapctl: ", c->err);
+	if (c->cmd)
+		fprintf(c->err, "%s: ", c->cmd->name);
+	fprintf(c->err, "%.*s\n", (int)strcspn(msg, "\n"), msg);
+	return ctl_exit_from_errno(err);
+}
+
+struct dmr_ctx *ctl_ctx(struct ctl *c, int *code)
+{
+	int r;
+
+	*code = CTL_EXIT_OK;
+	if (!c->ctx) {
+		r = dmr_ctx_new(&c->ctx);
+		if (r) {
+			c->ctx = NULL;
+			*code = ctl_fail(c, ctl_exit_from_errno(r),
+					 "cannot create a library context: %s",
+					 strerror(-r));
+			return NULL;
+		}
+	}
+	return c->ctx;
+}
+
+int ctl_need_target(struct ctl *c)
+{
+	unsigned int v[3];
+	int r, code;
+
+	if (!ctl_ctx(c, &code))
+		return code;
+	r = dmr_target_version(c->ctx, v);
+	if (!r)
+		return CTL_EXIT_OK;
+	/* A missing device-mapper or target (-ENOENT) is a kernel problem. */
+	code = ctl_lib_fail(c, r);
+	return code == CTL_EXIT_PERM || code == CTL_EXIT_NOMEM ?
+		code : CTL_EXIT_KERNEL;
+}

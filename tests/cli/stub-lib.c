@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * A stand-in for libdmremap with the same API (lib/dmremap.h): an
+ * in-memory set of devices and scripted return values, so that dmremapctl's
+ * argument handling and exit codes are tested without device-mapper.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stub-lib.h"
+
+struct dmr_ctx {
+	char error[256];
+};
+
+struct stub_state stub;
+
+void stub_reset(void)
+{
+	memset(&stub, 0, sizeof(stub));
+}
+
+struct dmr_status *stub_add_device(const char *name, uint64_t spare_used,
+				   uint64_t spare_total, uint64_t pending)
+{
+	struct dmr_status *st = &stub.dev[stub.ndev++];
+
+	snprintf(st->name, sizeof(st->name), "%s", name);
+	snprintf(st->uuid, sizeof(st->uuid), "DMREMAP-%s", name);
+	snprintf(st->main.path, sizeof(st->main.path), "/dev/main-%s", name);
+	snprintf(st->spare.path, sizeof(st->spare.path), "/dev/spare-%s", name);
+	st->length = 2048;
+	st->block_size = 512;
+	st->status_version = 2;
+	st->remapped = spare_used;
+	st->spare_used = spare_used;
+	st->spare_total = spare_total;
+	st->pending = pending;
+	st->suppress = true;
+	st->kernel_health = spare_used == spare_total ? DMR_KHEALTH_EXHAUSTED :
+			    pending ? DMR_KHEALTH_DEGRADED : DMR_KHEALTH_OK;
+	return st;
+}
+
+static int fail(struct dmr_ctx *ctx, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ctx->error, sizeof(ctx->error), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+static struct dmr_status *find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < stub.ndev; i++)
+		if (!strcmp(stub.dev[i].name, name))
+			return &stub.dev[i];
+	return NULL;
+}
+
+int dmr_ctx_new(struct dmr_ctx **ctx)
+{
+	*ctx = calloc(1, sizeof(**ctx));
+	return *ctx ? 0 : -ENOMEM;
+}
+
+void dmr_ctx_free(struct dmr_ctx *ctx)
+{
+	free(ctx);
+}
+
+const char *dmr_error(const struct dmr_ctx *ctx)
+{
+	return ctx->error;
+}
+
+const char *dmr_library_version(void)
+{
+	return "9.8.7";
+}
+
+int dmr_target_version(struct dmr_ctx *ctx, unsigned int version[3])
+{
+	if (stub.target_ret)
+		return fail(ctx, stub.target_ret, "the remap target is not loaded (try 'modprobe dm-remap')");
+	version[0] = 1;
+	version[1] = 2;
+	version[2] = 3;
+	return 0;
+}
+
+int dmr_create(struct dmr_ctx *ctx, const char *name, const char *main_dev,
+	       const char *spare_dev, const struct dmr_create_opts *opts)
+{
+	stub.create_calls++;
+	snprintf(stub.create_name, sizeof(stub.create_name), "%s", name);
+	snprintf(stub.create_main, sizeof(stub.create_main), "%s", main_dev);
+	snprintf(stub.create_spare, sizeof(stub.create_spare), "%s", spare_dev);
+	stub.create_opts = *opts;
+	snprintf(stub.create_uuid, sizeof(stub.create_uuid), "%s",
+		 opts->uuid ? opts->uuid : "");
+	if (stub.create_ret)
+		return fail(ctx, stub.create_ret, "create %s: scripted failure", name);
+	return 0;
+}
+
+int dmr_remove(struct dmr_ctx *ctx, const char *name)
+{
+	stub.remove_calls++;
+	if (!find(name))
+		return fail(ctx, -ENOENT, "no dm-remap device '%s'", name);
+	return 0;
+}
+
+int dmr_list(struct dmr_ctx *ctx, char ***names, size_t *count)
+{
+	size_t i;
+
+	(void)ctx;
+	*names = calloc(stub.ndev + 1, sizeof(**names));
+	if (!*names)
+		return -ENOMEM;
+	for (i = 0; i < stub.ndev; i++)
+		(*names)[i] = strdup(stub.dev[i].name);
+	*count = stub.ndev;
+	return 0;
+}
+
+void dmr_names_free(char **names, size_t count)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		free(names[i]);
+	free(names);
+}
+
+int dmr_status(struct dmr_ctx *ctx, const char *name, struct dmr_status *st)
+{
+	struct dmr_status *s = find(name);
+
+	stub.status_calls++;
+	if (!s)
+		return fail(ctx, -ENOENT, "no dm-remap device '%s'", name);
+	*st = *s;
+	return 0;
+}
+
+int dmr_parse_status_line(struct dmr_ctx *ctx, const char *line,
+			  struct dmr_status *st)
+{
+	(void)line;
+	(void)st;
+	return fail(ctx, -EINVAL, "not used by dmremapctl");
+}
+
+const char *dmr_kernel_health_name(enum dmr_kernel_health h)
+{
+	static const char *const n[] = { "ok", "degraded", "exhausted", "failed" };
+
+	return n[h];
+}
+
+int dmr_set_suppress(struct dmr_ctx *ctx, const char *name, bool on)
+{
+	struct dmr_status *s = find(name);
+
+	if (!s)
+		return fail(ctx, -ENOENT, "no dm-remap device '%s'", name);
+	s->suppress = on;
+	stub.suppress_calls++;
+	return 0;
+}
+
+int dmr_remap(struct dmr_ctx *ctx, const char *name, uint64_t block,
+	      enum dmr_remap_result *result, uint64_t *spare_block)
+{
+	if (!find(name))
+		return fail(ctx, -ENOENT, "no dm-remap device '%s'", name);
+	stub.remap_calls++;
+	stub.remap_block = block;
+	*result = stub.remap_result;
+	*spare_block = 7;
+	return 0;
+}
+
+int dmr_clear_pending(struct dmr_ctx *ctx, const char *name, uint64_t block)
+{
+	if (!find(name))
+		return fail(ctx, -ENOENT, "no dm-remap device '%s'", name);
+	stub.clear_calls++;
+	stub.remap_block = block;
+	return 0;
+}
+
+int dmr_list_entries(struct dmr_ctx *ctx, const char *name,
+		     struct dmr_entry **entries, size_t *count)
+{
+	if (!find(name))
+		return fail(ctx, -ENOENT, "no dm-remap device '%s'", name);
+	*entries = calloc(stub.nentries + 1, sizeof(**entries));
+	if (!*entries)
+		return -ENOMEM;
+	memcpy(*entries, stub.entries, stub.nentries * sizeof(**entries));
+	*count = stub.nentries;
+	return 0;
+}
+
+const char *dmr_entry_state_name(enum dmr_entry_state s)
+{
+	static const char *const n[] = { "remapped", "pending", "inflight" };
+
+	return n[s];
+}
+
+void dmr_thresholds_default(struct dmr_thresholds *t)
+{
+	t->spare_warn_pct = 80;
+	t->spare_crit_pct = 95;
+	t->pending_warn = 1;
+	t->spare_errors_warn = 1;
+}
+
+static void reason(struct dmr_health *h, enum dmr_health_level l,
+		   const char *code, const char *text)
+{
+	snprintf(h->reasons[h->nr_reasons].code, sizeof(h->reasons[0].code), "%s", code);
+	snprintf(h->reasons[h->nr_reasons].text, sizeof(h->reasons[0].text), "%s", text);
+	h->reasons[h->nr_reasons++].level = l;
+	if (l > h->level)
+		h->level = l;
+}
+
+void dmr_health_eval(const struct dmr_status *st,
+		     const struct dmr_thresholds *t, struct dmr_health *h)
+{
+	struct dmr_thresholds def;
+
+	if (!t) {
+		dmr_thresholds_default(&def);
+		t = &def;
+	}
+	memset(h, 0, sizeof(*h));
+	h->spare_used_pct = (unsigned int)(st->spare_used * 100 / st->spare_total);
+	if (h->spare_used_pct >= t->spare_crit_pct)
+		reason(h, DMR_HEALTH_CRITICAL, "spare_usage", "spare nearly full");
+	else if (h->spare_used_pct >= t->spare_warn_pct)
+		reason(h, DMR_HEALTH_WARNING, "spare_usage", "spare filling up");
+	if (st->pending >= t->pending_warn)
+		reason(h, DMR_HEALTH_WARNING, "pending", "pending blocks");
+}
+
+const char *dmr_health_level_name(enum dmr_health_level l)
+{
+	static const char *const n[] = { "ok", "warning", "critical", "unknown" };
+
+	return n[l];
+}
+
+int dmr_dump(struct dmr_ctx *ctx, const char *spare_dev, struct dmr_dump **dump)
+{
+	struct dmr_dump *d;
+
+	if (stub.dump_ret)
+		return fail(ctx, stub.dump_ret, "%s: scripted failure", spare_dev);
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	snprintf(d->spare_path, sizeof(d->spare_path), "%s", spare_dev);
+	d->format_version = 1;
+	d->sb_a_valid = d->sb_b_valid = true;
+	d->block_size = 512;
+	d->nr_entries = stub.nentries;
+	d->entries = calloc(stub.nentries + 1, sizeof(*d->entries));
+	if (!d->entries) {
+		free(d);
+		return -ENOMEM;
+	}
+	memcpy(d->entries, stub.entries, stub.nentries * sizeof(*d->entries));
+	*dump = d;
+	return 0;
+}
+
+void dmr_dump_free(struct dmr_dump *dump)
+{
+	if (dump)
+		free(dump->entries);
+	free(dump);
+}
+
+static int json(struct dmr_ctx *ctx, char **out, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(out, fmt, ap);
+	va_end(ap);
+	return n < 0 ? fail(ctx, -ENOMEM, "out of memory") : 0;
+}
+
+int dmr_json_status(struct dmr_ctx *ctx, const struct dmr_status *st,
+		    size_t count, const struct dmr_thresholds *t, bool pretty,
+		    char **out)
+{
+	return json(ctx, out, "{\"devices\":%zu,\"first\":\"%s\",\"warn\":%u,\"pretty\":%d}",
+		    count, count ? st[0].name : "", t ? t->spare_warn_pct : 0, pretty);
+}
+
+int dmr_json_dump(struct dmr_ctx *ctx, const struct dmr_dump *dump,
+		  bool pretty, char **out)
+{
+	return json(ctx, out, "{\"spare\":\"%s\",\"entries\":%zu,\"pretty\":%d}",
+		    dump->spare_path, dump->nr_entries, pretty);
+}
+
+int dmr_json_entries(struct dmr_ctx *ctx, const char *name,
+		     const struct dmr_entry *entries, size_t count,
+		     bool pretty, char **out)
+{
+	(void)entries;
+	return json(ctx, out, "{\"device\":\"%s\",\"entries\":%zu,\"pretty\":%d}\n",
+		    name, count, pretty);
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The libdmremap stand-in of stub-lib.c: its script and its record. */
+#ifndef STUB_LIB_H
+#define STUB_LIB_H
+
+#include "dmremap.h"
+
+#define STUB_MAX_DEVS 4
+#define STUB_MAX_ENTRIES 4
+
+struct stub_state {
+	/* script */
+	int target_ret, create_ret, dump_ret;
+	enum dmr_remap_result remap_result;
+	struct dmr_status dev[STUB_MAX_DEVS];
+	size_t ndev;
+	struct dmr_entry entries[STUB_MAX_ENTRIES];
+	size_t nentries;
+	/* record */
+	int create_calls, remove_calls, status_calls, suppress_calls;
+	int remap_calls, clear_calls;
+	char create_name[128], create_main[256], create_spare[256];
+	char create_uuid[129];
+	struct dmr_create_opts create_opts;
+	uint64_t remap_block;
+};
+
+extern struct stub_state stub;
+
+void stub_reset(void);
+struct dmr_status *stub_add_device(const char *name, uint64_t spare_used,
+				   uint64_t spare_total, uint64_t pending);
+
+#endif

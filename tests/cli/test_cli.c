@@ -1,0 +1,639 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * dmremapctl argument handling, messages and exit codes, against the
+ * libdmremap stand-in of stub-lib.c (no kernel involved).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "ctl.h"
+#include "stub-lib.h"
+
+/* ------------------------------------------------------------ harness */
+
+static struct {
+	int code;
+	char *out, *err;
+} res;
+
+static char tmpdir[] = "/tmp/dmremapctl-test.XXXXXX";
+static char node_a[64], node_b[64], node_a2[64], regular[64];
+static bool have_nodes;
+
+static int run(const char *first, ...)
+{
+	char *argv[32], *copy[32];
+	int argc = 0, i;
+	size_t olen, elen;
+	const char *a;
+	va_list ap;
+	FILE *o, *e;
+
+	argv[argc++] = strdup("dmremapctl");
+	va_start(ap, first);
+	for (a = first; a && argc < 31; a = va_arg(ap, const char *))
+		argv[argc++] = strdup(a);
+	va_end(ap);
+	argv[argc] = NULL;
+	memcpy(copy, argv, sizeof(argv));	/* ctl_main reorders argv */
+	free(res.out);
+	free(res.err);
+	o = open_memstream(&res.out, &olen);
+	e = open_memstream(&res.err, &elen);
+	assert_non_null(o);
+	assert_non_null(e);
+	res.code = ctl_main(argc, argv, o, e);
+	fclose(o);
+	fclose(e);
+	for (i = 0; i < argc; i++)
+		free(copy[i]);
+	return res.code;
+}
+#define RUN(...) run(__VA_ARGS__, NULL)
+
+static void contains(const char *s, const char *want)
+{
+	if (!strstr(s, want))
+		fail_msg("'%s' not found in:\n%s", want, s);
+}
+
+/* stderr is exactly one "dmremapctl: ..." line containing @want. */
+static void error_line(const char *want)
+{
+	size_t n = strlen(res.err);
+
+	if (strncmp(res.err, "dmremapctl: ", 12) || !n || res.err[n - 1] != '\n' ||
+	    strchr(res.err, '\n') != res.err + n - 1)
+		fail_msg("not one 'dmremapctl: ' line: '%s'", res.err);
+	contains(res.err, want);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	stub_reset();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	free(res.out);
+	free(res.err);
+	memset(&res, 0, sizeof(res));
+	return 0;
+}
+
+static int group_setup(void **state)
+{
+	int fd;
+
+	(void)state;
+	if (!mkdtemp(tmpdir))
+		return -1;
+	snprintf(node_a, sizeof(node_a), "%s/a", tmpdir);
+	snprintf(node_b, sizeof(node_b), "%s/b", tmpdir);
+	snprintf(node_a2, sizeof(node_a2), "%s/a2", tmpdir);
+	snprintf(regular, sizeof(regular), "%s/file", tmpdir);
+	fd = open(regular, O_CREAT | O_WRONLY, 0600);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	/*
+	 * Block nodes of major 60 (reserved for local use, no driver): stat
+	 * works, open fails with ENXIO, and nothing gets probed.
+	 */
+	have_nodes = !mknod(node_a, S_IFBLK | 0600, makedev(60, 250)) &&
+		     !mknod(node_b, S_IFBLK | 0600, makedev(60, 251)) &&
+		     !mknod(node_a2, S_IFBLK | 0600, makedev(60, 250));
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	unlink(node_a);
+	unlink(node_b);
+	unlink(node_a2);
+	unlink(regular);
+	rmdir(tmpdir);
+	return 0;
+}
+
+#define NEED_NODES() do { if (!have_nodes) skip(); } while (0)
+
+/* ------------------------------------------------------- global level */
+
+static void test_no_arguments(void **state)
+{
+	(void)state;
+	assert_int_equal(RUN(NULL), CTL_EXIT_USAGE);
+	contains(res.err, "usage: dmremapctl");
+	assert_string_equal(res.out, "");
+}
+
+static void test_help(void **state)
+{
+	(void)state;
+	assert_int_equal(RUN("--help"), CTL_EXIT_OK);
+	contains(res.out, "usage: dmremapctl");
+	contains(res.out, "  create ");
+	contains(res.out, "  dump ");
+	assert_string_equal(res.err, "");
+	assert_int_equal(RUN("help"), CTL_EXIT_OK);
+	contains(res.out, "  health ");
+	assert_int_equal(RUN("help", "create"), CTL_EXIT_OK);
+	contains(res.out, "usage: dmremapctl create NAME MAIN SPARE");
+	contains(res.out, "--block-size N");
+	assert_int_equal(RUN("remaps", "--help"), CTL_EXIT_OK);
+	contains(res.out, "usage: dmremapctl remaps NAME");
+	assert_int_equal(RUN("--help", "status"), CTL_EXIT_OK);
+	contains(res.out, "usage: dmremapctl status");
+	/* --help on a command wins over its missing arguments */
+	assert_int_equal(RUN("create", "-h"), CTL_EXIT_OK);
+	assert_int_equal(stub.create_calls, 0);
+	assert_int_equal(RUN("help", "frob"), CTL_EXIT_USAGE);
+	error_line("help: unknown command 'frob'");
+	assert_int_equal(RUN("help", "create", "remove"), CTL_EXIT_USAGE);
+	error_line("unexpected argument 'remove'");
+}
+
+static void test_unknown_command_and_option(void **state)
+{
+	(void)state;
+	assert_int_equal(RUN("frob"), CTL_EXIT_USAGE);
+	assert_string_equal(res.err,
+		"dmremapctl: unknown command 'frob' (see 'dmremapctl help')\n");
+	assert_int_equal(RUN("--frob", "list"), CTL_EXIT_USAGE);
+	error_line("unknown option '--frob'");
+	assert_int_equal(RUN("list", "--frob"), CTL_EXIT_USAGE);
+	assert_string_equal(res.err, "dmremapctl: list: unknown option '--frob'\n");
+	assert_int_equal(RUN("list", "-x"), CTL_EXIT_USAGE);
+	error_line("list: unknown option '-x'");
+	assert_int_equal(RUN("list", "--frob=1"), CTL_EXIT_USAGE);
+	error_line("list: unknown option '--frob'");
+}
+
+static void test_version(void **state)
+{
+	(void)state;
+	assert_int_equal(RUN("--version"), CTL_EXIT_OK);
+	assert_string_equal(res.out, "dmremapctl " CTL_VERSION "\nlibdmremap 9.8.7\n"
+			    "remap target 1.2.3\n");
+	stub.target_ret = -ENOENT;
+	assert_int_equal(RUN("-V"), CTL_EXIT_OK);
+	contains(res.out, "remap target: not available (the remap target is not loaded");
+	assert_int_equal(RUN("--version", "list"), CTL_EXIT_USAGE);
+	error_line("--version takes no command");
+}
+
+/* ---------------------------------------------------------------- create */
+
+static void test_create_arguments(void **state)
+{
+	(void)state;
+	assert_int_equal(RUN("create"), CTL_EXIT_USAGE);
+	error_line("create: missing argument (usage: dmremapctl create NAME MAIN SPARE");
+	assert_int_equal(RUN("create", "r", "/dev/a"), CTL_EXIT_USAGE);
+	error_line("missing argument");
+	assert_int_equal(RUN("create", "r", "/dev/a", "/dev/b", "extra"), CTL_EXIT_USAGE);
+	assert_string_equal(res.err, "dmremapctl: create: unexpected argument 'extra'\n");
+	assert_int_equal(RUN("create", "r", "/dev/a", "/dev/b", "--bogus"), CTL_EXIT_USAGE);
+	error_line("create: unknown option '--bogus'");
+	assert_int_equal(RUN("create", "r", "/dev/a", "/dev/b", "--uuid"), CTL_EXIT_USAGE);
+	error_line("option '--uuid' needs a value");
+	assert_int_equal(RUN("create", "--format=yes", "r", "/dev/a", "/dev/b"), CTL_EXIT_USAGE);
+	error_line("option '--format' takes no value");
+	assert_int_equal(RUN("create", "--format", "--format", "r", "/dev/a", "/dev/b"),
+			 CTL_EXIT_USAGE);
+	error_line("option '--format' given twice");
+	assert_int_equal(RUN("create", "r", "/dev/a", "/dev/b", "--suppress", "--no-suppress"),
+			 CTL_EXIT_USAGE);
+	error_line("--suppress and --no-suppress exclude each other");
+	assert_int_equal(RUN("create", "r", "/dev/a", "/dev/b", "--json"), CTL_EXIT_USAGE);
+	error_line("create: no JSON output");
+	assert_int_equal(RUN("--json", "create", "r", "/dev/a", "/dev/b"), CTL_EXIT_USAGE);
+	error_line("create: no JSON output");
+	assert_int_equal(stub.create_calls, 0);
+}
+
+static void test_create_names(void **state)
+{
+	static const char *const bad[] = { "a/b", "", ".", "..", "a b", "caf\xc3\xa9", "x;y",
+					   "a#b", "a:b", "a@b" };
+	char longname[130];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(RUN("create", bad[i], "/dev/a", "/dev/b"), CTL_EXIT_USAGE);
+		error_line("invalid device name");
+	}
+	memset(longname, 'n', 128);
+	longname[128] = '\0';
+	assert_int_equal(RUN("create", longname, "/dev/a", "/dev/b"), CTL_EXIT_USAGE);
+	error_line("invalid device name");
+	assert_int_equal(RUN("create", "r", "/dev/a", "/dev/b", "--uuid", "has space"),
+			 CTL_EXIT_USAGE);
+	error_line("invalid UUID 'has space'");
+	assert_int_equal(stub.create_calls, 0);
+	assert_int_equal(RUN("create", "r", "/dev/a", "/dev/b", "--uuid", ""), CTL_EXIT_USAGE);
+	assert_int_equal(stub.create_calls, 0);
+	assert_true(ctl_valid_name("A-z_0.9+"));
+	longname[127] = '\0';
+	assert_true(ctl_valid_name(longname));
+	assert_true(ctl_valid_uuid("CRYPT-LUKS2-0123/x:y#z"));
+	memset(longname, 'u', 129);
+	longname[129] = '\0';
+	assert_false(ctl_valid_uuid(longname));
+	longname[128] = '\0';
+	assert_true(ctl_valid_uuid(longname));
+}
+
+static void test_create_block_size(void **state)
+{
+	(void)state;
+	assert_int_equal(RUN("create", "r", "/dev/a", "/dev/b", "--block-size", "1000"),
+			 CTL_EXIT_USAGE);
+	error_line("--block-size 1000 is not a power of two from 512 to 65536");
+	assert_int_equal(RUN("create", "r", "/dev/a", "/dev/b", "--block-size=131072"),
+			 CTL_EXIT_USAGE);
+	assert_int_equal(RUN("create", "r", "/dev/a", "/dev/b", "--block-size", "4k"),
+			 CTL_EXIT_USAGE);
+	error_line("option '--block-size': '4k' is not a number");
+	NEED_NODES();
+	/* A node of a device that is not there: the check cannot read it. */
+	assert_int_equal(RUN("create", "r", node_a, node_b, "--block-size", "4096"),
+			 CTL_EXIT_DEVICE);
+	error_line("cannot open main device");
+	assert_int_equal(stub.create_calls, 0);
+}
+
+static void test_create_devices(void **state)
+{
+	(void)state;
+	assert_int_equal(RUN("create", "r", "/nonexistent/main", "/dev/null"), CTL_EXIT_DEVICE);
+	assert_string_equal(res.err,
+		"dmremapctl: create: main device '/nonexistent/main' does not exist\n");
+	assert_int_equal(RUN("create", "r", regular, "/dev/null"), CTL_EXIT_DEVICE);
+	error_line("is not a block device");
+	NEED_NODES();
+	assert_int_equal(RUN("create", "r", node_a, "/nonexistent"), CTL_EXIT_DEVICE);
+	error_line("spare device '/nonexistent' does not exist");
+	assert_int_equal(RUN("create", "r", node_a, "/dev/null"), CTL_EXIT_DEVICE);
+	error_line("spare device '/dev/null' is not a block device");
+	assert_int_equal(RUN("create", "r", node_a, node_a2), CTL_EXIT_DEVICE);
+	error_line("main and spare are the same device (60:250)");
+	assert_int_equal(RUN("create", "r", node_a, node_a), CTL_EXIT_DEVICE);
+	assert_int_equal(stub.create_calls, 0);
+}
+
+static void test_create_passes_options(void **state)
+{
+	(void)state;
+	NEED_NODES();
+	assert_int_equal(RUN("create", "r1", node_a, node_b), CTL_EXIT_OK);
+	assert_string_equal(res.err, "");
+	assert_int_equal(stub.create_calls, 1);
+	assert_string_equal(stub.create_name, "r1");
+	assert_string_equal(stub.create_main, node_a);
+	assert_string_equal(stub.create_spare, node_b);
+	assert_int_equal(stub.create_opts.suppress, DMR_SUPPRESS_DEFAULT);
+	assert_false(stub.create_opts.format);
+	assert_null(stub.create_opts.uuid);
+	assert_int_equal(stub.create_opts.length, 0);
+
+	assert_int_equal(RUN("create", "--format", "r2", node_a, "--no-suppress",
+			     node_b, "--uuid=u-1"), CTL_EXIT_OK);
+	assert_int_equal(stub.create_calls, 2);
+	assert_string_equal(stub.create_name, "r2");
+	assert_string_equal(stub.create_spare, node_b);
+	assert_true(stub.create_opts.format);
+	assert_int_equal(stub.create_opts.suppress, DMR_SUPPRESS_OFF);
+	assert_string_equal(stub.create_uuid, "u-1");
+
+	assert_int_equal(RUN("create", "r3", node_a, node_b, "--suppress"), CTL_EXIT_OK);
+	assert_int_equal(stub.create_opts.suppress, DMR_SUPPRESS_ON);
+}
+
+static void test_create_library_errors(void **state)
+{
+	static const struct { int err, code; } map[] = {
+		{ -EEXIST, CTL_EXIT_BUSY }, { -EBUSY, CTL_EXIT_BUSY },
+		{ -ENOSPC, CTL_EXIT_DEVICE }, { -ENOENT, CTL_EXIT_DEVICE },
+		{ -ENOTBLK, CTL_EXIT_DEVICE }, { -ENXIO, CTL_EXIT_DEVICE },
+		{ -EACCES, CTL_EXIT_PERM }, { -EPERM, CTL_EXIT_PERM },
+		{ -ENOMEM, CTL_EXIT_NOMEM }, { -EINVAL, CTL_EXIT_DEVICE },
+		{ -EBADMSG, CTL_EXIT_DEVICE }, { -EIO, CTL_EXIT_KERNEL },
+		{ -EPROTO, CTL_EXIT_KERNEL },
+	};
+	size_t i;
+
+	(void)state;
+	NEED_NODES();
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		stub.create_ret = map[i].err;
+		assert_int_equal(RUN("create", "r", node_a, node_b), map[i].code);
+		assert_string_equal(res.err, "dmremapctl: create: create r: scripted failure\n");
+	}
+}
+
+static void test_create_target_missing(void **state)
+{
+	(void)state;
+	NEED_NODES();
+	stub.target_ret = -ENOENT;
+	assert_int_equal(RUN("create", "r", node_a, node_b), CTL_EXIT_KERNEL);
+	error_line("the remap target is not loaded");
+	assert_int_equal(stub.create_calls, 0);
+	stub.target_ret = -EPROTO;
+	assert_int_equal(RUN("create", "r", node_a, node_b), CTL_EXIT_KERNEL);
+	stub.target_ret = -EACCES;
+	assert_int_equal(RUN("create", "r", node_a, node_b), CTL_EXIT_PERM);
+	assert_int_equal(stub.create_calls, 0);
+}
+
+/* Without the target, every command that needs it says so and exits 6. */
+static void test_target_missing(void **state)
+{
+	(void)state;
+	stub_add_device("r", 0, 100, 0);
+	stub.target_ret = -ENOENT;
+	assert_int_equal(RUN("status"), CTL_EXIT_KERNEL);
+	error_line("status: the remap target is not loaded");
+	assert_int_equal(RUN("list"), CTL_EXIT_KERNEL);
+	assert_int_equal(RUN("remove", "r"), CTL_EXIT_KERNEL);
+	assert_int_equal(RUN("suppress", "r", "on"), CTL_EXIT_KERNEL);
+	assert_int_equal(RUN("remap", "r", "1"), CTL_EXIT_KERNEL);
+	assert_int_equal(RUN("remaps", "r"), CTL_EXIT_KERNEL);
+	assert_int_equal(RUN("health", "r"), DMR_HEALTH_UNKNOWN);
+	assert_int_equal(stub.remove_calls + stub.suppress_calls + stub.remap_calls, 0);
+}
+
+/* ----------------------------------------------------- remove and list */
+
+static void test_remove(void **state)
+{
+	(void)state;
+	stub_add_device("r", 0, 100, 0);
+	assert_int_equal(RUN("remove"), CTL_EXIT_USAGE);
+	assert_int_equal(RUN("remove", "r", "s"), CTL_EXIT_USAGE);
+	error_line("unexpected argument 's'");
+	assert_int_equal(RUN("remove", "a/b"), CTL_EXIT_USAGE);
+	assert_int_equal(stub.remove_calls, 0);
+	assert_int_equal(RUN("remove", "nosuch"), CTL_EXIT_DEVICE);
+	assert_string_equal(res.err, "dmremapctl: remove: no dm-remap device 'nosuch'\n");
+	assert_int_equal(RUN("remove", "r"), CTL_EXIT_OK);
+	assert_int_equal(stub.remove_calls, 2);
+}
+
+static void test_list(void **state)
+{
+	(void)state;
+	assert_int_equal(RUN("list"), CTL_EXIT_OK);
+	assert_string_equal(res.out, "no dm-remap devices\n");
+	stub_add_device("alpha", 5, 100, 0);
+	stub_add_device("b", 85, 100, 2);
+	assert_int_equal(RUN("list"), CTL_EXIT_OK);
+	contains(res.out, "NAME   MAIN");
+	contains(res.out, "alpha  /dev/main-alpha");
+	contains(res.out, "b      /dev/main-b");
+	contains(res.out, "1 MiB  ok");
+	contains(res.out, "warning");
+	contains(res.out, "85/100 (85%)");
+	assert_int_equal(RUN("list", "x"), CTL_EXIT_USAGE);
+	assert_int_equal(RUN("list", "--json"), CTL_EXIT_USAGE);
+}
+
+/* ------------------------------------------------------ status, health */
+
+static void test_status(void **state)
+{
+	(void)state;
+	assert_int_equal(RUN("status"), CTL_EXIT_OK);
+	assert_string_equal(res.out, "no dm-remap devices\n");
+	stub_add_device("r", 3, 100, 1);
+	stub_add_device("s", 0, 100, 0);
+	assert_int_equal(RUN("status", "r"), CTL_EXIT_OK);
+	contains(res.out, "r\n  device          /dev/mapper/r");
+	contains(res.out, "  remapped        3 blocks\n");
+	contains(res.out, "  pending         1 blocks\n");
+	contains(res.out, "  health          warning (kernel: degraded)\n");
+	contains(res.out, "warning: pending blocks\n");
+	assert_null(strstr(res.out, "\ns\n"));
+	assert_int_equal(RUN("status"), CTL_EXIT_OK);
+	contains(res.out, "\ns\n  device");
+	assert_int_equal(RUN("status", "r", "nosuch"), CTL_EXIT_DEVICE);
+	assert_string_equal(res.err, "dmremapctl: status: no dm-remap device 'nosuch'\n");
+	assert_string_equal(res.out, "");
+	assert_int_equal(RUN("status", "bad/name"), CTL_EXIT_USAGE);
+	error_line("invalid device name 'bad/name'");
+}
+
+static void test_status_json(void **state)
+{
+	(void)state;
+	stub_add_device("r", 3, 100, 1);
+	stub_add_device("s", 0, 100, 0);
+	assert_int_equal(RUN("status", "--json"), CTL_EXIT_OK);
+	assert_string_equal(res.out, "{\"devices\":2,\"first\":\"r\",\"warn\":80,\"pretty\":0}\n");
+	assert_int_equal(RUN("--json", "status", "s"), CTL_EXIT_OK);
+	assert_string_equal(res.out, "{\"devices\":1,\"first\":\"s\",\"warn\":80,\"pretty\":0}\n");
+	assert_int_equal(RUN("--json", "--pretty", "status", "--warn-spare", "50"), CTL_EXIT_OK);
+	assert_string_equal(res.out, "{\"devices\":2,\"first\":\"r\",\"warn\":50,\"pretty\":1}\n");
+	assert_int_equal(RUN("status", "--pretty"), CTL_EXIT_USAGE);
+	error_line("--pretty needs --json");
+}
+
+static void test_health_levels(void **state)
+{
+	(void)state;
+	assert_int_equal(RUN("health"), DMR_HEALTH_OK);
+	stub_add_device("ok", 10, 100, 0);
+	assert_int_equal(RUN("health"), DMR_HEALTH_OK);
+	assert_string_equal(res.out, "ok: ok\n");
+	stub_add_device("pend", 0, 100, 1);
+	assert_int_equal(RUN("health", "pend"), DMR_HEALTH_WARNING);
+	assert_string_equal(res.out, "pend: warning - pending blocks\n");
+	stub_add_device("full", 96, 100, 0);
+	assert_int_equal(RUN("health", "full"), DMR_HEALTH_CRITICAL);
+	assert_int_equal(RUN("health", "ok", "pend"), DMR_HEALTH_WARNING);
+	assert_int_equal(RUN("health"), DMR_HEALTH_CRITICAL);
+	contains(res.out, "ok: ok\npend: warning - pending blocks\nfull: critical");
+	/* thresholds */
+	assert_int_equal(RUN("health", "full", "--crit-spare", "97"), DMR_HEALTH_WARNING);
+	assert_int_equal(RUN("health", "ok", "--warn-spare", "10"), DMR_HEALTH_WARNING);
+	assert_int_equal(RUN("health", "ok", "--warn-spare", "0", "--crit-spare", "0"),
+			 DMR_HEALTH_CRITICAL);
+	/* a device that is not there is unknown, and unknown wins */
+	assert_int_equal(RUN("health", "ok", "nosuch"), DMR_HEALTH_UNKNOWN);
+	assert_string_equal(res.out, "ok: ok\n");
+	error_line("health: no dm-remap device 'nosuch'");
+	assert_int_equal(RUN("health", "--json", "full", "nosuch"), DMR_HEALTH_UNKNOWN);
+	assert_string_equal(res.out, "{\"devices\":1,\"first\":\"full\",\"warn\":80,\"pretty\":0}\n");
+	assert_int_equal(RUN("health", "--json", "pend"), DMR_HEALTH_WARNING);
+}
+
+static void test_health_usage_is_unknown(void **state)
+{
+	(void)state;
+	stub_add_device("ok", 10, 100, 0);
+	assert_int_equal(RUN("health", "--warn-spare", "101"), DMR_HEALTH_UNKNOWN);
+	error_line("option '--warn-spare': 101 is not a percentage (0-100)");
+	assert_int_equal(RUN("health", "--warn-spare", "-5"), DMR_HEALTH_UNKNOWN);
+	error_line("is not a number");
+	assert_int_equal(RUN("health", "--crit-spare", "x"), DMR_HEALTH_UNKNOWN);
+	assert_int_equal(RUN("health", "--warn-spare", "90", "--crit-spare", "80"),
+			 DMR_HEALTH_UNKNOWN);
+	error_line("--warn-spare 90 is above --crit-spare 80");
+	assert_int_equal(RUN("health", "--bogus"), DMR_HEALTH_UNKNOWN);
+	assert_int_equal(RUN("health", "a/b"), DMR_HEALTH_UNKNOWN);
+	assert_int_equal(RUN("status", "--warn-spare", "101"), CTL_EXIT_USAGE);
+}
+
+/* ---------------------------------------------------- control commands */
+
+static void test_suppress(void **state)
+{
+	(void)state;
+	stub_add_device("r", 0, 100, 0);
+	assert_int_equal(RUN("suppress", "r"), CTL_EXIT_USAGE);
+	assert_int_equal(RUN("suppress", "r", "maybe"), CTL_EXIT_USAGE);
+	error_line("suppress: expected 'on' or 'off', not 'maybe'");
+	assert_int_equal(RUN("suppress", "r", "ON"), CTL_EXIT_USAGE);
+	assert_int_equal(stub.suppress_calls, 0);
+	assert_int_equal(RUN("suppress", "r", "off"), CTL_EXIT_OK);
+	assert_false(stub.dev[0].suppress);
+	assert_int_equal(RUN("suppress", "r", "on"), CTL_EXIT_OK);
+	assert_true(stub.dev[0].suppress);
+	assert_int_equal(RUN("suppress", "nosuch", "on"), CTL_EXIT_DEVICE);
+}
+
+static void test_remap_block_numbers(void **state)
+{
+	static const char *const bad[] = { "abc", "-1", "1x", "+1", " 1", "",
+					   "18446744073709551616", "0x10" };
+	size_t i;
+
+	(void)state;
+	stub_add_device("r", 0, 100, 0);	/* 2048 sectors of 512 bytes */
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(RUN("remap", "r", bad[i]), CTL_EXIT_USAGE);
+		error_line("remap: invalid block number");
+	}
+	assert_int_equal(RUN("remap", "r", "2048"), CTL_EXIT_USAGE);
+	error_line("block 2048 is beyond the device (2048 blocks of 512 bytes)");
+	assert_int_equal(RUN("remap", "r", "18446744073709551615"), CTL_EXIT_USAGE);
+	assert_int_equal(RUN("remap", "r", "--", "-5"), CTL_EXIT_USAGE);
+	error_line("invalid block number '-5'");
+	assert_int_equal(stub.remap_calls, 0);
+	assert_int_equal(RUN("remap", "nosuch", "1"), CTL_EXIT_DEVICE);
+	assert_int_equal(RUN("remap", "r", "2047"), CTL_EXIT_OK);
+	assert_string_equal(res.out, "block 2047 remapped to spare block 7\n");
+	assert_int_equal(stub.remap_block, 2047);
+	stub.remap_result = DMR_REMAP_PENDING;
+	assert_int_equal(RUN("remap", "r", "0"), CTL_EXIT_OK);
+	contains(res.out, "block 0 cannot be read from main: marked pending");
+	stub.remap_result = DMR_REMAP_ALREADY;
+	assert_int_equal(RUN("remap", "r", "3"), CTL_EXIT_OK);
+	contains(res.out, "block 3 was already remapped (spare block 7)");
+	assert_int_equal(RUN("clear-pending", "r", "2048"), CTL_EXIT_USAGE);
+	assert_int_equal(RUN("clear-pending", "r", "12"), CTL_EXIT_USAGE);
+	error_line("clear-pending: block 12 is not pending");
+	stub.entries[0] = (struct dmr_entry){ 12, DMR_ENTRY_PENDING, 0 };
+	stub.nentries = 1;
+	assert_int_equal(stub.clear_calls, 0);
+	assert_int_equal(RUN("clear-pending", "r", "12"), CTL_EXIT_OK);
+	assert_int_equal(stub.clear_calls, 1);
+	assert_int_equal(stub.remap_block, 12);
+}
+
+static void test_parse_u64(void **state)
+{
+	uint64_t v;
+
+	(void)state;
+	assert_true(ctl_parse_u64("0", &v));
+	assert_int_equal(v, 0);
+	assert_true(ctl_parse_u64("18446744073709551615", &v));
+	assert_true(v == UINT64_MAX);
+	assert_false(ctl_parse_u64("18446744073709551616", &v));
+	assert_false(ctl_parse_u64("-0", &v));
+	assert_false(ctl_parse_u64("1 ", &v));
+	assert_false(ctl_parse_u64(NULL, &v));
+}
+
+static void test_remaps(void **state)
+{
+	(void)state;
+	stub_add_device("r", 0, 100, 0);
+	assert_int_equal(RUN("remaps", "r"), CTL_EXIT_OK);
+	assert_string_equal(res.out, "r: no remapped or pending blocks\n");
+	stub.entries[0] = (struct dmr_entry){ 12, DMR_ENTRY_REMAPPED, 0 };
+	stub.entries[1] = (struct dmr_entry){ 4100, DMR_ENTRY_PENDING, 0 };
+	stub.entries[2] = (struct dmr_entry){ 123456, DMR_ENTRY_REMAPPED, 1 };
+	stub.nentries = 3;
+	assert_int_equal(RUN("remaps", "r"), CTL_EXIT_OK);
+	assert_string_equal(res.out,
+		" BLOCK  STATE     SPARE BLOCK\n"
+		"    12  remapped            0\n"
+		"  4100  pending             -\n"
+		"123456  remapped            1\n");
+	assert_int_equal(RUN("remaps", "r", "--json"), CTL_EXIT_OK);
+	assert_string_equal(res.out, "{\"device\":\"r\",\"entries\":3,\"pretty\":0}\n");
+	assert_int_equal(RUN("remaps"), CTL_EXIT_USAGE);
+	assert_int_equal(RUN("remaps", "nosuch"), CTL_EXIT_DEVICE);
+}
+
+static void test_dump(void **state)
+{
+	(void)state;
+	assert_int_equal(RUN("dump"), CTL_EXIT_USAGE);
+	stub.entries[0] = (struct dmr_entry){ 5, DMR_ENTRY_REMAPPED, 0 };
+	stub.nentries = 1;
+	assert_int_equal(RUN("dump", "/dev/sp"), CTL_EXIT_OK);
+	contains(res.out, "/dev/sp\n  format          dm-remap version 1; superblock copy A valid, B valid\n");
+	contains(res.out, "  entries         1 remapped, 0 pending");
+	contains(res.out, "BLOCK  STATE     SPARE BLOCK\n    5  remapped            0\n");
+	assert_int_equal(RUN("dump", "--json", "/dev/sp"), CTL_EXIT_OK);
+	assert_string_equal(res.out, "{\"spare\":\"/dev/sp\",\"entries\":1,\"pretty\":0}\n");
+	stub.dump_ret = -EBUSY;
+	assert_int_equal(RUN("dump", "/dev/sp"), CTL_EXIT_BUSY);
+	assert_string_equal(res.err, "dmremapctl: dump: /dev/sp: scripted failure\n");
+	stub.dump_ret = -ENODATA;
+	assert_int_equal(RUN("dump", "/dev/sp"), CTL_EXIT_DEVICE);
+	stub.dump_ret = -EBADMSG;
+	assert_int_equal(RUN("dump", "/dev/sp"), CTL_EXIT_DEVICE);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_no_arguments), T(test_help), T(test_unknown_command_and_option),
+		T(test_version), T(test_create_arguments), T(test_create_names),
+		T(test_create_block_size), T(test_create_devices),
+		T(test_create_passes_options), T(test_create_library_errors),
+		T(test_create_target_missing), T(test_target_missing), T(test_remove), T(test_list),
+		T(test_status), T(test_status_json), T(test_health_levels),
+		T(test_health_usage_is_unknown), T(test_suppress),
+		T(test_remap_block_numbers), T(test_parse_u64), T(test_remaps),
+		T(test_dump),
+	};
+
+	return cmocka_run_group_tests_name("dmremapctl", tests, group_setup,
+					   group_teardown);
+}
