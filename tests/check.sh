@@ -35,7 +35,7 @@ stock)
 	;;
 debug)
 	suite selftest tests/vm/selftest/run
-	suite vm-debug tests/vm/run --kernel debug --timeout 900
+	suite vm-debug tests/vm/run --kernel debug
 	;;
 *)
 	echo "check: unknown lane '$lane'" >&2

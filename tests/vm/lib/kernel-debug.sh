@@ -56,3 +56,5 @@ q MODROOT "$MODROOT"
 q KDIR "$KDIR"
 q KMAKE "$KMAKE"
 q KAPPEND "$KAPPEND"
+# KASAN, lockdep and kmemleak make the cases about 4 times slower.
+q TSCALE 4
