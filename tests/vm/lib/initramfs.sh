@@ -7,6 +7,7 @@
 #   DMR_EXTRA_KO       optional: directory of extra .ko files (test-only modules)
 #   DMR_CASE_FILES     newline-separated "name<TAB>path" of the cases to ship
 #   DMR_TOOLS          directory of the static test helpers (tests/vm/tools)
+#   DMR_CTL            optional: the dmremapctl binary to ship in /dmr/bin
 set -euo pipefail
 
 out=$1 st=$2
@@ -26,6 +27,7 @@ tools=(
 	dmsetup mke2fs e2fsck dumpe2fs tune2fs mkfs.xfs xfs_repair xfs_io
 	mkfs.btrfs btrfs fio jq blkdiscard sha256sum
 )
+[ -z "${DMR_CTL:-}" ] || tools+=("$DMR_CTL")
 
 rm -rf "$st"
 mkdir -p "$st"/{bin,sbin,usr/bin,usr/sbin,lib64,etc,dev,proc,sys,tmp,mnt,dmr/bin,dmr/cases,dmr/extra}
