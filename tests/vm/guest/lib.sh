@@ -30,6 +30,25 @@ expect_fail() {
 	esac
 }
 
+# expect_exit CODE PATTERN CMD...: CMD must exit with status CODE and its
+# stderr must contain PATTERN (an empty PATTERN: stderr must be empty).
+expect_exit() {
+	code=$1 pat=$2
+	shift 2
+	rc=0
+	err=$("$@" 2>&1 >/dev/null) || rc=$?
+	[ "$rc" = "$code" ] || fail "'$*' exited $rc, expected $code: $err"
+	if [ -z "$pat" ]; then
+		[ -z "$err" ] || fail "'$*' wrote to stderr: $err"
+	else
+		case "$err" in
+		*"$pat"*) ;;
+		*) fail "'$*' exited $code, but its stderr lacks '$pat': $err" ;;
+		esac
+	fi
+	echo "ok: '$*' exited $code${pat:+ with '$pat'}"
+}
+
 # nullb_create NAME SIZE_MB [KEY=VALUE...]: memory-backed null_blk device
 # configured through configfs; prints its /dev path.  Extra attributes
 # (blocksize=4096, badblocks are separate) are written before power-on.
