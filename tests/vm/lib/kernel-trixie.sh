@@ -17,9 +17,10 @@ mirror=${DMREMAP_MIRROR:-http://deb.debian.org/debian}
 
 die() { echo "kernel-trixie: $*" >&2; exit 1; }
 
-# perl: kernel-doc, which W=1 builds run.  The stamp records this list, so
+# perl: kernel-doc, which W=1 builds run; dkms: tests/pkg/run builds the
+# dmremap-dkms package in this root.  The stamp records this list, so
 # changing it rebuilds the root.
-include=linux-headers-amd64,linux-image-amd64,make,perl
+include=linux-headers-amd64,linux-image-amd64,make,perl,dkms
 if [ "$(cat "$dir/.complete" 2>/dev/null)" != "$include" ]; then
 	command -v debootstrap >/dev/null || die "debootstrap is not installed"
 	[ "$(id -u)" = 0 ] || die "creating $root needs root"
@@ -36,7 +37,9 @@ if [ "$(cat "$dir/.complete" 2>/dev/null)" != "$include" ]; then
 fi
 
 kvers=("$root"/lib/modules/*/)
-[ ${#kvers[@]} = 1 ] && [ -d "${kvers[0]}" ] || die "expected one kernel in $root/lib/modules"
+if [ ${#kvers[@]} != 1 ] || [ ! -d "${kvers[0]}" ]; then
+	die "expected one kernel in $root/lib/modules"
+fi
 kver=$(basename "${kvers[0]}")
 [ -f "$root/boot/vmlinuz-$kver" ] || die "$root/boot/vmlinuz-$kver missing"
 [ -f "$root/usr/src/linux-headers-$kver/Makefile" ] || die "headers for $kver missing in $root"
