@@ -136,7 +136,9 @@ static void print_status(struct ctl *c, const struct dmr_status *st,
 
 static bool thresholds_ok(struct ctl *c, const struct dmr_thresholds *t)
 {
-	if (t->spare_warn_pct <= t->spare_crit_pct)
+	/* 0 turns a threshold off. */
+	if (!t->spare_warn_pct || !t->spare_crit_pct ||
+	    t->spare_warn_pct <= t->spare_crit_pct)
 		return true;
 	ctl_usage_fail(c, "--warn-spare %u is above --crit-spare %u",
 		       t->spare_warn_pct, t->spare_crit_pct);
@@ -184,9 +186,10 @@ static int status(struct ctl *c, int argc, char **argv)
 
 #define THRESHOLD_HELP							\
 	"  --warn-spare PCT  spare use (percent of spare blocks) that is a\n"	\
-	"                    warning (default 80)\n"				\
-	"  --crit-spare PCT  spare use that is critical (default 95); an\n"	\
-	"                    exhausted spare or failed metadata is always critical\n"
+	"                    warning (default 80; 0 turns it off)\n"		\
+	"  --crit-spare PCT  spare use that is critical (default 95; 0 turns it\n"	\
+	"                    off); an exhausted spare or failed metadata is\n"	\
+	"                    always critical\n"
 
 const struct ctl_cmd ctl_cmd_status = {
 	.name = "status",

@@ -250,9 +250,9 @@ void dmr_health_eval(const struct dmr_status *st,
 	}
 	memset(h, 0, sizeof(*h));
 	h->spare_used_pct = (unsigned int)(st->spare_used * 100 / st->spare_total);
-	if (h->spare_used_pct >= t->spare_crit_pct)
+	if (t->spare_crit_pct && h->spare_used_pct >= t->spare_crit_pct)
 		reason(h, DMR_HEALTH_CRITICAL, "spare_usage", "spare nearly full");
-	else if (h->spare_used_pct >= t->spare_warn_pct)
+	else if (t->spare_warn_pct && h->spare_used_pct >= t->spare_warn_pct)
 		reason(h, DMR_HEALTH_WARNING, "spare_usage", "spare filling up");
 	if (st->pending >= t->pending_warn)
 		reason(h, DMR_HEALTH_WARNING, "pending", "pending blocks");

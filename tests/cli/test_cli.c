@@ -475,8 +475,10 @@ static void test_health_levels(void **state)
 	/* thresholds */
 	assert_int_equal(RUN("health", "full", "--crit-spare", "97"), DMR_HEALTH_WARNING);
 	assert_int_equal(RUN("health", "ok", "--warn-spare", "10"), DMR_HEALTH_WARNING);
-	assert_int_equal(RUN("health", "ok", "--warn-spare", "0", "--crit-spare", "0"),
-			 DMR_HEALTH_CRITICAL);
+	/* 0 turns a threshold off */
+	assert_int_equal(RUN("health", "full", "--crit-spare", "0"), DMR_HEALTH_WARNING);
+	assert_int_equal(RUN("health", "full", "--crit-spare", "0", "--warn-spare", "0"),
+			 DMR_HEALTH_OK);
 	/* a device that is not there is unknown, and unknown wins */
 	assert_int_equal(RUN("health", "ok", "nosuch"), DMR_HEALTH_UNKNOWN);
 	assert_string_equal(res.out, "ok: ok\n");
