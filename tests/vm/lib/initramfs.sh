@@ -5,6 +5,8 @@
 #   KVER MODROOT       guest kernel release and module root
 #   DMR_KO             the dm-remap.ko built for KVER
 #   DMR_EXTRA_KO       optional: directory of extra .ko files (test-only modules)
+#   DMR_ZFS            optional: ZFS payload to ship (lib/zfs.sh build)
+#   DMR_ZFS_UNAVAILABLE  optional: why there is none (the ZFS cases skip)
 #   DMR_CASE_FILES     newline-separated "name<TAB>path" of the cases to ship
 #   DMR_TOOLS          directory of the static test helpers (tests/vm/tools)
 #   DMR_CTL            optional: the dmremapctl binary to ship in /dmr/bin
@@ -76,5 +78,11 @@ done
 install -m 0755 "$here/guest/init" "$st/init"
 cp "$here/guest/lib.sh" "$st/dmr/lib.sh"
 cp "$here/guest/lib-logwrites.sh" "$st/dmr/lib-logwrites.sh"
+cp "$here/guest/lib-zfs.sh" "$st/dmr/lib-zfs.sh"
+if [ -n "${DMR_ZFS:-}" ]; then
+	"$here/lib/zfs.sh" stage "$DMR_ZFS" "$st"
+elif [ -n "${DMR_ZFS_UNAVAILABLE:-}" ]; then
+	echo "$DMR_ZFS_UNAVAILABLE" >"$st/dmr/zfs-unavailable"
+fi
 
 (cd "$st" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 >"$out"
