@@ -46,7 +46,7 @@ DMR_EXPORT int dmr_create(struct dmr_ctx *ctx, const char *name,
 	r = dmr_target_version(ctx, version);
 	if (r)
 		return r;
-	r = dmri_validate_create(ctx, name, main_dev, spare_dev, opts, &plan);
+	r = dmri_validate_name(ctx, name);
 	if (r)
 		return r;
 	r = dmri_dm_info(ctx, name, &d);
@@ -55,6 +55,9 @@ DMR_EXPORT int dmr_create(struct dmr_ctx *ctx, const char *name,
 	if (d.exists)
 		return dmri_fail(ctx, EEXIST, "a device named '%s' already exists",
 				 name);
+	r = dmri_validate_create(ctx, name, main_dev, spare_dev, opts, &plan);
+	if (r)
+		return r;
 	r = dmri_create_params(&plan, opts, params, sizeof(params));
 	if (r)
 		return dmri_fail(ctx, r, "table line too long");

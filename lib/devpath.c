@@ -83,7 +83,7 @@ int dmri_parse_devnum(const char *s, unsigned int *major, unsigned int *minor)
 void dmri_holder(unsigned int major, unsigned int minor, char *holder,
 		 size_t size)
 {
-	char dir[64];
+	char dir[64], file[NAME_MAX + 32], name[NAME_MAX + 1];
 	struct dirent *e;
 	DIR *d;
 
@@ -99,6 +99,12 @@ void dmri_holder(unsigned int major, unsigned int minor, char *holder,
 		}
 	}
 	closedir(d);
+	/* A dm device: add its name. */
+	if (*holder && (size_t)snprintf(file, sizeof(file), "/sys/block/%s/dm/name",
+					holder) < sizeof(file) &&
+	    read_line(file, name, sizeof(name)))
+		snprintf(holder + strlen(holder), size - strlen(holder),
+			 " (/dev/mapper/%s)", name);
 }
 
 void dmri_mountpoint(unsigned int major, unsigned int minor, char *mnt,

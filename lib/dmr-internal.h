@@ -94,7 +94,7 @@ void dmri_devpath(unsigned int major, unsigned int minor, char *path,
 /* "M:m" (as the kernel prints devices in a table line) → numbers. */
 int dmri_parse_devnum(const char *s, unsigned int *major,
 		      unsigned int *minor);
-/* First holder of a block device (e.g. "dm-3"), or "" if none. */
+/* First holder of a block device ("dm-3 (/dev/mapper/x)"), or "" if none. */
 void dmri_holder(unsigned int major, unsigned int minor, char *holder,
 		 size_t size);
 /* Mount point of a block device, or "" if it is not mounted. */

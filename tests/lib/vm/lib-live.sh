@@ -1,0 +1,50 @@
+# libdmremap against the real device-mapper, driven through dmremapctl.
+# dmr-timeout: 600
+. "$DMR_LIB"
+ctl=/dmr/bin/dmremapctl
+main=$(nullb_create main 64)
+spare=$(nullb_create spare 16)
+
+$ctl create safe "$main" "$spare" --format
+[ -b /dev/mapper/safe ] || fail "no /dev/mapper/safe"
+assert_eq "$(dmsetup info -c --noheadings -o uuid safe)" "DMREMAP-safe" "uuid"
+assert_eq "$(dm_table safe)" "$(majmin "$main") $(majmin "$spare") 1 suppress_writes" "table"
+dmsetup create lin --table "0 100 linear $main 0"
+assert_eq "$($ctl list | awk 'NR > 1 { print $1 }')" safe "list"
+expect_fail "already exists" $ctl create safe "$main" "$spare"
+expect_fail "" $ctl status lin
+
+# 1200 failing blocks remapped by one write: several list pages.
+pattern write /dev/mapper/safe 0 2m 3
+nullb_badblocks main + 0 1199
+pattern write /dev/mapper/safe 0 1m 4
+assert_eq "$(status_field safe 6)" 1200 "remapped (kernel)"
+$ctl status safe
+$ctl --json --pretty status safe > /tmp/st.json
+cat /tmp/st.json
+assert_eq "$(jq '.devices[0].remapped' /tmp/st.json)" 1200 "remapped (json)"
+assert_eq "$(jq -r '.devices[0].main.devnum' /tmp/st.json)" "$(majmin "$main")" "main devnum"
+assert_eq "$(jq -r '.devices[0].spare.path' /tmp/st.json)" "$spare" "spare path"
+assert_eq "$(jq -r '.devices[0].dm_device.path' /tmp/st.json)" "/dev/mapper/safe" "dm path"
+assert_eq "$(jq '.devices[0].block_size' /tmp/st.json)" 512 "block size"
+assert_eq "$(jq '.devices[0].spare_start' /tmp/st.json)" "$(dmsetup message safe 0 stats | tr ' ' '\n' | sed -n 's/^spare_start=//p')" "spare_start"
+assert_eq "$(jq -r '.devices[0].target_version' /tmp/st.json)" "1.0.0" "target version"
+$ctl remaps safe > /tmp/remaps
+assert_eq "$(grep -c remapped /tmp/remaps)" 1200 "remaps lines"
+$ctl --json remaps safe > /tmp/remaps.json
+assert_eq "$(jq '.entries | length' /tmp/remaps.json)" 1200 "remaps json"
+assert_eq "$(jq '.entries[1199].block' /tmp/remaps.json)" 1199 "last entry"
+pattern verify /dev/mapper/safe 0 1m 4
+expect_fail "" $ctl dump "$spare"
+$ctl remove safe
+[ ! -e /dev/mapper/safe ] || fail "node left after remove"
+$ctl --json dump "$spare" > /tmp/dump.json
+assert_eq "$(jq '.spare.remapped' /tmp/dump.json)" 1200 "dump remapped"
+assert_eq "$(jq -r '.spare.uuid' /tmp/dump.json)" "DMREMAP-safe" "dump uuid"
+assert_eq "$(jq '.entries[5].spare_block' /tmp/dump.json)" "$(jq '.entries[5].spare_block' /tmp/remaps.json)" "dump = live"
+dmsetup remove lin
+expect_fail "belongs to the device with uuid" $ctl create other "$main" "$spare"
+$ctl create safe "$main" "$spare"
+pattern verify /dev/mapper/safe 0 1m 4
+$ctl remove safe
+echo "lib-live done"
