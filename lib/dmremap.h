@@ -148,9 +148,22 @@ enum dmr_health_level {		/* also the exit status of `dmremapctl health` */
 	DMR_HEALTH_OK = 0,
 	DMR_HEALTH_WARNING = 1,
 	DMR_HEALTH_CRITICAL = 2,
-	DMR_HEALTH_UNKNOWN = 3,
+	DMR_HEALTH_UNKNOWN = 3,	/* never from dmr_health_eval: no status */
 };
 
+/*
+ * Health rules (reason codes in quotes; a threshold of 0 is disabled):
+ *   critical "metadata_failed"  kernel health failed
+ *   critical "spare_exhausted"  kernel health exhausted, or no free spare block
+ *   critical "spare_usage"      spare use (rounded down) >= spare_crit_pct
+ *   warning  "spare_usage"      otherwise spare use >= spare_warn_pct
+ *   warning  "pending_blocks"   pending >= pending_warn
+ *   warning  "spare_errors"     spare_errors >= spare_errors_warn
+ *   warning  "spare_retired"    retired > 0
+ *   warning  "kernel_degraded"  kernel health degraded for none of the above
+ * The level is the highest of the reasons (ok if none).  docs/JSON.md has
+ * the same table.
+ */
 struct dmr_thresholds {
 	unsigned int spare_warn_pct;	/* default 80 */
 	unsigned int spare_crit_pct;	/* default 95 */
@@ -208,7 +221,7 @@ void dmr_dump_free(struct dmr_dump *dump);
 /* ----------------------------------------------------------------- JSON */
 
 /*
- * Whole JSON documents (schema in dmremapctl(8)), malloc'd, NUL-terminated;
+ * Whole JSON documents (schema: docs/JSON.md), malloc'd, NUL-terminated;
  * free with free().  @pretty selects indentation.
  *   status: {"schema_version":1,"generated":...,"devices":[...]}
  *           each device with its health (evaluated with @t, NULL = defaults)

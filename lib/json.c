@@ -114,23 +114,20 @@ static json_object *dev_ref(struct doc *d, const struct dmr_dev_ref *r)
 	return o;
 }
 
-static json_object *health_obj(struct doc *d, const struct dmr_status *st,
-			       const struct dmr_thresholds *t)
+static json_object *health_obj(struct doc *d, const struct dmr_health *h)
 {
 	json_object *o = chk(d, json_object_new_object());
 	json_object *reasons = chk(d, json_object_new_array());
-	struct dmr_health h;
 	unsigned int i;
 
-	dmr_health_eval(st, t, &h);
-	put_str(d, o, "level", dmr_health_level_name(h.level));
-	put_u64(d, o, "level_code", h.level);
-	for (i = 0; i < h.nr_reasons; i++) {
+	put_str(d, o, "level", dmr_health_level_name(h->level));
+	put_u64(d, o, "level_code", h->level);
+	for (i = 0; i < h->nr_reasons; i++) {
 		json_object *r = chk(d, json_object_new_object());
 
-		put_str(d, r, "code", h.reasons[i].code);
-		put_str(d, r, "level", dmr_health_level_name(h.reasons[i].level));
-		put_str(d, r, "text", h.reasons[i].text);
+		put_str(d, r, "code", h->reasons[i].code);
+		put_str(d, r, "level", dmr_health_level_name(h->reasons[i].level));
+		put_str(d, r, "text", h->reasons[i].text);
 		append(d, reasons, r);
 	}
 	put(d, o, "reasons", reasons);
@@ -181,7 +178,7 @@ static json_object *status_obj(struct doc *d, const struct dmr_status *st,
 	put_u64(d, o, "spare_start", st->spare_start);
 	put_u64(d, o, "metadata_generation", st->metadata_generation);
 	put_time(d, o, "taken", "taken_epoch", st->taken);
-	put(d, o, "health", health_obj(d, st, t));
+	put(d, o, "health", health_obj(d, &h));
 	return o;
 }
 
