@@ -26,15 +26,15 @@ fi
 echo "  mkfs.ext4 failed on the bare disk:"
 sed 's/^/    /' /tmp/mkfs.log | head -n 3
 
-step "Create the dm-remap device: all I/O goes to main; failed blocks go to spare"
-sz=$(dev_sectors "$main")
-show dmsetup create demo --table "0 $sz remap $disk $spare"
+step "Create the dm-remap device with dmremapctl: all I/O goes to the failing"
+echo "    disk; a block it cannot write is moved to the spare"
+echo "    (--format initialises the spare's remap table, once)"
+show dmremapctl create demo "$disk" "$spare" --format
+show dmremapctl list
+echo "  (dmremapctl drives the kernel target; the same device with dmsetup:)"
 show dmsetup table demo
-show dmsetup status demo
-echo "  (status: version reads writes read_errors write_errors remapped pending"
-echo "   spare_used spare_total retired errors_suppressed spare_errors suppress health)"
 
-step "Make an ext4 filesystem on it: the write errors are absorbed"
+step "Make an ext4 file system on it: the write errors are absorbed"
 show mkfs.ext4 -q /dev/mapper/demo
 mkdir -p /mnt/demo
 show mount /dev/mapper/demo /mnt/demo
@@ -51,13 +51,15 @@ assert_eq "$b" "$a" "file checksum"
 show umount /mnt/demo
 show e2fsck -fn /dev/mapper/demo
 
-step "What dm-remap did"
-show dmsetup status demo
-dmsetup message demo 0 stats | tr ' ' '\n' | sed 's/^/  /'
-echo "# dmsetup message demo 0 list 0 5"
-dmsetup message demo 0 list 0 5 | sed 's/^/  /'
-assert_eq "$(status_field demo 14)" ok "health"
-[ "$(status_field demo 6)" -gt 0 ] || fail "nothing was remapped"
-show dmsetup remove demo
+step "What dm-remap did: every write error became a remapped block"
+show dmremapctl status demo
 echo
-echo "Demo finished."
+echo "# dmremapctl remaps demo | head -n 6   (main block -> spare block)"
+dmremapctl remaps demo | head -n 6
+show dmremapctl health demo
+remapped=$(dmremapctl status --json demo | jq '.devices[0].remapped')
+[ "$remapped" -gt 0 ] || fail "nothing was remapped"
+assert_eq "$(dmremapctl status --json demo | jq -r '.devices[0].health.level')" ok "health"
+
+step "The same status as JSON, for scripts and monitoring (schema: dmremapctl(8))"
+show dmremapctl status --json --pretty demo
