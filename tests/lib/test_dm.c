@@ -5,6 +5,7 @@
  * fallback), remove, messages, entry paging, errno mapping.
  */
 #include <libdevmapper.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -93,6 +94,36 @@ static void test_dm_unavailable(void **state)
 	fake_fail_create();
 	assert_int_equal(dmr_target_version(ctx, v), -ENOENT);
 	has("device-mapper is not available: " FAKE_LOG_TEXT);
+}
+
+static void *other_thread(void *arg)
+{
+	unsigned int v[3];
+
+	return (void *)(intptr_t)dmr_target_version(arg, v);
+}
+
+/* libdevmapper's words go to the context of the call that caused them. */
+static void test_log_routing(void **state)
+{
+	struct dmr_ctx *other;
+	unsigned int v[3];
+	pthread_t t;
+	void *ret;
+
+	(void)state;
+	assert_int_equal(dmr_ctx_new(&other), 0);
+	assert_int_equal(dmr_target_version(ctx, v), 0);
+	fake_fail(DM_DEVICE_LIST_VERSIONS, EIO);
+	assert_int_equal(pthread_create(&t, NULL, other_thread, other), 0);
+	assert_int_equal(pthread_join(t, &ret), 0);
+	assert_int_equal((intptr_t)ret, -ENOENT);
+	assert_non_null(strstr(dmr_error(other), FAKE_LOG_TEXT));
+	assert_string_equal(dmr_error(ctx), "");
+	/* A later successful call on the same context clears its message. */
+	assert_int_equal(dmr_target_version(other, v), 0);
+	assert_string_equal(dmr_error(other), "");
+	dmr_ctx_free(other);
 }
 
 static void test_status_full(void **state)
@@ -457,6 +488,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_target_not_loaded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_target_wrong_major, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dm_unavailable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_log_routing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_not_remap, setup, teardown),
