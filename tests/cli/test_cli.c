@@ -620,6 +620,61 @@ static void test_dump(void **state)
 	assert_int_equal(RUN("dump", "/dev/sp"), CTL_EXIT_DEVICE);
 }
 
+/* dmremapctl(8) documents every command `help` lists, and every exit code. */
+static void test_man_page_covers_commands(void **state)
+{
+	char *page = NULL, *line, *save = NULL, want[96];
+	const char *exits;
+	size_t len = 0;
+	int code, found;
+	FILE *f;
+
+	(void)state;
+	f = fopen(MAN_PAGE, "r");
+	assert_non_null(f);
+	assert_true(getdelim(&page, &len, '\0', f) > 0);
+	fclose(f);
+	assert_int_equal(RUN("help"), CTL_EXIT_OK);
+	found = 0;
+	for (line = strtok_r(res.out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char word[32], name[64];
+		size_t i, n = 0;
+
+		if (strncmp(line, "  ", 2) || line[2] == ' ' ||
+		    sscanf(line, "%31s", word) != 1)
+			continue;
+		for (i = 0; word[i]; i++) {	/* roff writes '-' as "\\-" */
+			if (word[i] == '-')
+				name[n++] = '\\';
+			name[n++] = word[i];
+		}
+		name[n] = '\0';
+		/* An entry: ".BI name", ".BR name", ".B name" or "\fBname\fP" at a line start. */
+		snprintf(want, sizeof(want), "\n.BI %s ", name);
+		if (!strstr(page, want)) {
+			snprintf(want, sizeof(want), "\n.BR %s ", name);
+			if (!strstr(page, want)) {
+				snprintf(want, sizeof(want), "\n.B %s\n", name);
+				if (!strstr(page, want)) {
+					snprintf(want, sizeof(want), "\n\\fB%s\\fP", name);
+					if (!strstr(page, want))
+						fail_msg("command '%s' has no entry in " MAN_PAGE, name);
+				}
+			}
+		}
+		found++;
+	}
+	assert_int_equal(found, 11);	/* ten commands and help */
+	exits = strstr(page, ".SH EXIT STATUS");
+	assert_non_null(exits);
+	for (code = CTL_EXIT_OK; code <= CTL_EXIT_KERNEL; code++) {
+		snprintf(want, sizeof(want), "\n.TP\n.B %d\n", code);
+		if (!strstr(exits, want))
+			fail_msg("exit status %d is not in the EXIT STATUS section", code);
+	}
+	free(page);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -633,7 +688,7 @@ int main(void)
 		T(test_status), T(test_status_json), T(test_health_levels),
 		T(test_health_usage_is_unknown), T(test_suppress),
 		T(test_remap_block_numbers), T(test_parse_u64), T(test_remaps),
-		T(test_dump),
+		T(test_dump), T(test_man_page_covers_commands),
 	};
 
 	return cmocka_run_group_tests_name("dmremapctl", tests, group_setup,
