@@ -135,3 +135,41 @@ void dmri_mountpoint(unsigned int major, unsigned int minor, char *mnt,
 	free(line);
 	fclose(mi);
 }
+
+void dmri_busy_partition(unsigned int major, unsigned int minor, char *what,
+			 size_t size)
+{
+	char dir[64], file[NAME_MAX + 80], line[32], use[256];
+	unsigned int pma, pmi;
+	struct dirent *e;
+	DIR *d;
+
+	what[0] = '\0';
+	snprintf(dir, sizeof(dir), "/sys/dev/block/%u:%u", major, minor);
+	d = opendir(dir);
+	if (!d)
+		return;
+	while (!*what && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		/* A partition is a subdirectory with a "partition" file. */
+		snprintf(file, sizeof(file), "%s/%s/partition", dir, e->d_name);
+		if (access(file, F_OK))
+			continue;
+		snprintf(file, sizeof(file), "%s/%s/dev", dir, e->d_name);
+		if (!read_line(file, line, sizeof(line)) ||
+		    dmri_parse_devnum(line, &pma, &pmi))
+			continue;
+		dmri_holder(pma, pmi, use, sizeof(use));
+		if (*use) {
+			snprintf(what, size, "its partition %s is in use by %s",
+				 e->d_name, use);
+			break;
+		}
+		dmri_mountpoint(pma, pmi, use, sizeof(use));
+		if (*use)
+			snprintf(what, size, "its partition %s is mounted on %s",
+				 e->d_name, use);
+	}
+	closedir(d);
+}

@@ -97,6 +97,10 @@ int dmri_parse_devnum(const char *s, unsigned int *major,
 /* First holder of a block device ("dm-3 (/dev/mapper/x)"), or "" if none. */
 void dmri_holder(unsigned int major, unsigned int minor, char *holder,
 		 size_t size);
+/* What uses a partition of a whole disk ("its partition sdb1 is mounted
+ * on /mnt"), or "" if none is in use. */
+void dmri_busy_partition(unsigned int major, unsigned int minor, char *what,
+			 size_t size);
 /* Mount point of a block device, or "" if it is not mounted. */
 void dmri_mountpoint(unsigned int major, unsigned int minor, char *mnt,
 		     size_t size);

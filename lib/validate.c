@@ -83,7 +83,7 @@ static int bd_stat(struct dmr_ctx *ctx, struct blockdev *b)
 static int bd_open(struct dmr_ctx *ctx, struct blockdev *b)
 {
 	unsigned int ma = major(b->rdev), mi = minor(b->rdev);
-	char what[256];
+	char what[512];
 	int lbs;
 
 	dmri_holder(ma, mi, what, sizeof(what));
@@ -93,6 +93,11 @@ static int bd_open(struct dmr_ctx *ctx, struct blockdev *b)
 	dmri_mountpoint(ma, mi, what, sizeof(what));
 	if (*what)
 		return dmri_fail(ctx, EBUSY, "%s device %s is mounted on %s",
+				 b->role, b->path, what);
+	/* O_EXCL on a whole disk succeeds while a partition is in use. */
+	dmri_busy_partition(ma, mi, what, sizeof(what));
+	if (*what)
+		return dmri_fail(ctx, EBUSY, "%s device %s is in use: %s",
 				 b->role, b->path, what);
 	b->fd = open(b->path, O_RDONLY | O_EXCL | O_CLOEXEC);
 	if (b->fd < 0 && errno == EBUSY)

@@ -62,4 +62,22 @@ expect_fail "belongs to the device with uuid" $ctl create other "$main" "$spare"
 $ctl create safe "$main" "$spare"
 pattern verify /dev/mapper/safe 0 1m 4
 $ctl remove safe
+
+# A whole disk is in use while one of its partitions is mounted (opening the
+# disk with O_EXCL would succeed).
+dd if=/dev/zero of=disk.img bs=1M count=16 2>/dev/null
+# MBR: one Linux (0x83) partition, LBA 2048, 30720 sectors.
+printf '\203' | dd of=disk.img bs=1 seek=450 conv=notrunc 2>/dev/null
+printf '\000\010\000\000\000\170\000\000' | dd of=disk.img bs=1 seek=454 conv=notrunc 2>/dev/null
+printf '\125\252' | dd of=disk.img bs=1 seek=510 conv=notrunc 2>/dev/null
+disk=$(losetup -f)
+losetup -P "$disk" disk.img
+[ -b "${disk}p1" ] || fail "no partition ${disk}p1"
+mkfs.ext4 -q "${disk}p1"
+mkdir -p /mnt/lib
+mount "${disk}p1" /mnt/lib
+expect_fail "is in use: its partition ${disk#/dev/}p1 is mounted on /mnt/lib" \
+	$ctl create part "$disk" "$spare" --format
+umount /mnt/lib
+losetup -d "$disk"
 echo "lib-live done"
