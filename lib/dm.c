@@ -358,12 +358,16 @@ int dmri_dm_names(struct dmr_ctx *ctx, char ***names, size_t *count)
 	do {
 		n = (struct dm_names *)((char *)n + next);
 		nv = realloc(v, (cnt + 1) * sizeof(*v));
-		if (!nv || !(nv[cnt] = strdup(n->name))) {
-			v = nv ? nv : v;
+		if (!nv) {
 			r = dmri_fail(ctx, ENOMEM, "out of memory");
 			goto out;
 		}
 		v = nv;
+		v[cnt] = strdup(n->name);
+		if (!v[cnt]) {
+			r = dmri_fail(ctx, ENOMEM, "out of memory");
+			goto out;
+		}
 		cnt++;
 		next = n->next;
 	} while (next);

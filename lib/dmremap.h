@@ -5,7 +5,10 @@
  * Every function returns 0 (or a documented non-negative value) on success
  * and a negative errno on failure; the failure is also described in plain
  * words by dmr_error(ctx).  A context is not shared between threads; use one
- * per thread.  The library keeps no global state of its own.
+ * per thread.  The library keeps no global state of its own; on first use it
+ * installs a libdevmapper log function (process-wide) that files
+ * libdevmapper's error messages into the context of the calling thread's
+ * current call, and drops all others.
  */
 #ifndef DMREMAP_H
 #define DMREMAP_H
