@@ -10,6 +10,7 @@ pkgs=(
 	dmsetup e2fsprogs xfsprogs btrfs-progs util-linux fio jq
 	libcmocka-dev clang libclang-rt-dev
 	libdevmapper-dev libjson-c-dev valgrind
+	debootstrap dkms dh-dkms debhelper lintian dpkg-dev
 	"$@"
 )
 
