@@ -1,20 +1,71 @@
 # dm-remap top-level build.
-#   make              build the kernel module for the running kernel (KDIR=...)
+#   make              the kernel module for the running kernel (KDIR=...),
+#                     libdmremap and dmremapctl (into build/)
+#   make install      library, header, pkg-config file, dmremapctl and man
+#                     pages into $(DESTDIR)$(PREFIX) (PREFIX=/usr/local);
+#                     make uninstall removes them
+#   make dkms-install kernel source into /usr/src/dm-remap-<VERSION>, dkms add,
+#                     dkms install for KVER; make dkms-uninstall
+#   make pkg          Debian packages into build/pkg (dpkg-buildpackage)
 #   make check        install test dependencies, build, run unit and VM tests
 #   make check-debug  the VM cases again on a KASAN/lockdep/kmemleak kernel
+#   make check-packages  build, install and boot the Debian/DKMS packages
 #   make demo         boot a guest and show dm-remap at work
 #   make unit         codec unit tests and a 30 s fuzz run (tests/unit/run)
 #   make fuzz         fuzz the codec for FUZZ_SECONDS (default 600)
 
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
+PREFIX ?= /usr/local
+DMREMAP_VERSION := $(shell cat VERSION)
+DKMS_SRC = $(DESTDIR)/usr/src/dm-remap-$(DMREMAP_VERSION)
+# The module's source files, whatever a build in kernel/ left there.
+KERNEL_SRC := kernel/Kbuild $(wildcard kernel/*.h) \
+	$(filter-out %.mod.c,$(wildcard kernel/*.c))
 
-.PHONY: all module clean deps check check-vm check-debug demo unit fuzz
+.PHONY: all module lib cli clean deps check check-debug check-packages demo \
+	unit fuzz install uninstall dkms-source dkms-install dkms-uninstall pkg
 
-all: module
+all: module lib cli
 
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel modules
+
+lib:
+	$(MAKE) -C lib
+
+cli: lib
+	$(MAKE) -C cli
+
+# PREFIX, DESTDIR (and LIBDIR, INCLUDEDIR, SBINDIR, MANDIR) reach the
+# sub-makes: command-line variables are passed down.
+install:
+	$(MAKE) -C lib install PREFIX=$(PREFIX)
+	$(MAKE) -C cli install PREFIX=$(PREFIX)
+	$(MAKE) -C man install PREFIX=$(PREFIX)
+
+uninstall:
+	$(MAKE) -C man uninstall PREFIX=$(PREFIX)
+	$(MAKE) -C cli uninstall PREFIX=$(PREFIX)
+	$(MAKE) -C lib uninstall PREFIX=$(PREFIX)
+
+# The module's DKMS source tree (the dmremap-dkms package installs the same).
+dkms-source:
+	install -d $(DKMS_SRC)/kernel
+	install -m 0644 $(KERNEL_SRC) $(DKMS_SRC)/kernel/
+	install -m 0644 VERSION $(DKMS_SRC)/VERSION
+	sed 's/#MODULE_VERSION#/$(DMREMAP_VERSION)/' dkms.conf >$(DKMS_SRC)/dkms.conf
+
+dkms-install: dkms-source
+	dkms add dm-remap/$(DMREMAP_VERSION)
+	dkms install dm-remap/$(DMREMAP_VERSION) -k $(KVER)
+
+dkms-uninstall:
+	dkms remove dm-remap/$(DMREMAP_VERSION) --all
+	rm -rf $(DESTDIR)/usr/src/dm-remap-$(DMREMAP_VERSION)
+
+pkg:
+	tests/pkg/build
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel clean 2>/dev/null || true
@@ -28,6 +79,9 @@ check: deps
 
 check-debug: deps
 	tests/check.sh debug
+
+check-packages: deps
+	tests/pkg/run
 
 demo: deps
 	tests/vm/run --no-default-cases --cases tests/demo --show demo

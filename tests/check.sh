@@ -31,11 +31,13 @@ suite() {	# suite NAME CMD...: run, echo, and add its closing counts
 case "$lane" in
 stock)
 	suite unit tests/unit/run
-	suite vm-stock tests/vm/run --kernel stock
+	suite lib tests/lib/run
+	suite cli tests/cli/run
+	suite vm-stock tests/vm/run --kernel stock --cases tests/lib/vm
 	;;
 debug)
 	suite selftest tests/vm/selftest/run
-	suite vm-debug tests/vm/run --kernel debug
+	suite vm-debug tests/vm/run --kernel debug --cases tests/lib/vm
 	;;
 *)
 	echo "check: unknown lane '$lane'" >&2
