@@ -4,9 +4,9 @@
 # tree are written: the write errors reach ZFS (r0's WRITE count in zpool
 # status), none is absorbed (errors_suppressed 0, the failed blocks pending),
 # r1 has no error.  Nothing is lost: after export and import the data is
-# intact; the scrub repairs r0 from r1 and the repair writes to the pending
-# blocks land on r0's spare; after zpool clear the next scrub repairs
-# nothing and finds no error.
+# intact.  With suppress on again, the resilver and scrub repair r0 from r1
+# and the repair writes to the pending blocks land on r0's spare; after
+# zpool clear the next scrub repairs nothing and finds no error.
 # dmr-needs: zfs
 # dmr-timeout: 600
 . "$DMR_LIB"
@@ -64,22 +64,23 @@ tree_sums /mnt/zfs/tree >"$DMR_TMP/sums2"
 cmp "$DMR_TMP/sums" "$DMR_TMP/sums2" || fail "file checksums differ after export and import"
 assert_eq "$(sha256sum /mnt/zfs/big | cut -d' ' -f1)" "$big" "sha256 of the 64 MiB file after import"
 
+# Back to suppress on (new allocations may still land on bad ranges): the
+# resilver after the import and the scrub rewrite r0's missing blocks, and
+# those writes to pending blocks go to the spare.
+dmsetup message r0 0 suppress on
 rep=$(zpool_scrub tank)
-echo "first scrub repaired $rep: r0 $(dm_status r0)"
-[ "$rep" != 0B ] || fail "the scrub repaired nothing on r0"
+zpool status tank | sed -n 's/^ *scan: /scan: /p'
 nr=$(status_field r0 6)
 [ "$nr" -gt 0 ] || fail "r0: no repair write landed on the spare"
 assert_eq "$(status_field r0 12)" 0 "r0 spare errors"
-echo "ok: $nr blocks remapped by ZFS's repair writes, $(status_field r0 7) still pending (freed blocks)"
+echo "ok: scrub repaired $rep, $nr blocks remapped by ZFS's repairs, $(status_field r0 7) still pending (freed blocks)"
 assert_eq "$(zpool_vdev_errors tank r1)" "0 0 0" "r1 read, write, checksum errors"
 
 zpool clear tank
 zpool events -c >/dev/null
-w0=$(status_field r0 5)
 assert_eq "$(zpool_scrub tank)" 0B "second scrub repaired"
 zpool_assert_clean tank "after the second scrub"
 zfs_assert_no_ereports
-assert_eq "$(status_field r0 5)" "$w0" "r0 write errors during the second scrub"
 tree_sums /mnt/zfs/tree >"$DMR_TMP/sums3"
 cmp "$DMR_TMP/sums" "$DMR_TMP/sums3" || fail "file checksums differ after the scrubs"
 zpool export tank

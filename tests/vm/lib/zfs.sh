@@ -16,6 +16,7 @@
 # Cache: ${DMREMAP_CACHE:-/var/cache/dm-remap-test}/zfs/
 #   apt/                 the separate apt configuration, lists and .debs
 #   <kver>-<zfsver>/     one payload per kernel release and ZFS version
+#                        (built under the lock <kver>-<zfsver>.lock)
 # Exit status: 0 done, 1 error (one line on stderr says which).
 set -euo pipefail
 
@@ -31,6 +32,8 @@ die() { echo "zfs: $*" >&2; exit 1; }
 apt_setup() {
 	a=$cache/apt
 	mkdir -p "$a/state/lists/partial" "$a/cache/archives/partial"
+	exec 8>"$cache/apt.lock"
+	flock 8
 	mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
 		/etc/apt/sources.list.d/*.sources 2>/dev/null |
 		grep -Eo 'https?://[^ ]*/debian/?( |$)' | head -n1 | tr -d ' ' || true)
@@ -52,6 +55,7 @@ apt_setup() {
 		apt-get "${aptopts[@]}" update >&2 || die "apt-get update of $a/sources.list failed"
 		touch "$a/state/.updated"
 	fi
+	exec 8>&-
 }
 
 # candidate PKG: the version apt would download.
@@ -65,6 +69,9 @@ build() {
 	zver=$(candidate zfs-dkms)
 	[ -n "$zver" ] && [ "$zver" != "(none)" ] || die "zfs-dkms not found in $cache/apt/sources.list"
 	dir=$cache/$KVER-$zver
+	# One build per payload at a time; a second run waits for it.
+	exec 9>"$dir.lock"
+	flock 9
 	if [ -f "$dir/.complete" ]; then
 		echo "$dir"
 		return
@@ -110,7 +117,7 @@ build() {
 	done
 	mkdir -p "$dir/root/dmr/bin" "$dir/root/usr/lib/x86_64-linux-gnu"
 	for t in "${tools[@]}"; do
-		p=$(find "$dir/userland" -name "$t" -type f | head -n1)
+		p=$(find "$dir/userland" -type f \( -path "*/sbin/$t" -o -path "*/bin/$t" \) | head -n1)
 		[ -n "$p" ] || die "$t not in ${userland[*]}"
 		cp "$p" "$dir/root/dmr/bin/"
 	done
