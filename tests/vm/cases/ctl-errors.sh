@@ -121,6 +121,7 @@ dmremapctl remove r
 nothing_left
 
 # --- kernel/target (6): without the module ----------------------------------------
+trap 'lsmod | grep -q "^dm_remap " || insmod "$DMR_KO"' EXIT	# put it back if we fail
 rmmod dm_remap
 expect_exit 6 "target not loaded" dmremapctl create r "$main" "$spare"
 expect_exit 6 "target not loaded" dmremapctl status
