@@ -8,7 +8,7 @@ pkgs=(
 	linux-headers-amd64 kmod cpio gzip xz-utils
 	qemu-system-x86 busybox-static
 	dmsetup e2fsprogs xfsprogs btrfs-progs util-linux fio jq
-	libcmocka-dev clang libclang-rt-dev
+	libcmocka-dev clang libclang-rt-dev groff-base
 	libdevmapper-dev libjson-c-dev valgrind
 	debootstrap dkms dh-dkms debhelper lintian dpkg-dev
 	"$@"
