@@ -10,6 +10,7 @@
 #ifndef DM_REMAP_COMPAT_H
 #define DM_REMAP_COMPAT_H
 
+#include <linux/device-mapper.h>
 #include <linux/dm-io.h>
 #include <linux/ioprio.h>
 
@@ -21,6 +22,19 @@ static inline int dmr_dm_io(struct dm_io_request *req, struct dm_io_region *wher
 #else
 	return dm_io(req, 1, where, error_bits);
 #endif
+}
+
+/*
+ * dm_get_device() reports a path that is not a block device as -ENODEV on
+ * 6.1 but passes lookup_bdev()'s -ENOENT or -ENOTBLK through on later
+ * kernels (6.12); dm-remap reports -ENODEV on every kernel.
+ */
+static inline int dmr_get_device(struct dm_target *ti, const char *path,
+				 struct dm_dev **result)
+{
+	int r = dm_get_device(ti, path, dm_table_get_mode(ti->table), result);
+
+	return r == -ENOENT || r == -ENOTBLK ? -ENODEV : r;
 }
 
 #endif

@@ -15,6 +15,7 @@
 #include <linux/slab.h>
 
 #include "dm-remap.h"
+#include "dm-remap-compat.h"
 
 static bool suppress_write_errors = true;
 module_param(suppress_write_errors, bool, 0644);
@@ -79,15 +80,13 @@ static int remap_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	}
 	ti->private = rc;
 
-	r = dm_get_device(ti, dm_shift_arg(&as), dm_table_get_mode(ti->table),
-			  &rc->main);
+	r = dmr_get_device(ti, dm_shift_arg(&as), &rc->main);
 	if (r) {
 		ti->error = "Main device lookup failed";
 		goto bad;
 	}
 
-	r = dm_get_device(ti, dm_shift_arg(&as), dm_table_get_mode(ti->table),
-			  &rc->spare);
+	r = dmr_get_device(ti, dm_shift_arg(&as), &rc->spare);
 	if (r) {
 		ti->error = "Spare device lookup failed";
 		goto bad;
