@@ -26,7 +26,7 @@ if [ "$(cat "$dir/.complete" 2>/dev/null)" != "$include" ]; then
 	[ "$(id -u)" = 0 ] || die "creating $root needs root"
 	echo "kernel-trixie: debootstrap trixie into $root (a few minutes)" >&2
 	# A debootstrap that was interrupted may have left /proc mounted.
-	findmnt -rno TARGET | grep -F "$root/" | sort -r | xargs -r -n1 umount -l
+	findmnt -rno TARGET | { grep -F "$root/" || true; } | sort -r | xargs -r -n1 umount -l
 	rm -rf --one-file-system "$dir"
 	mkdir -p "$dir"
 	debootstrap --variant=minbase --include="$include" \
