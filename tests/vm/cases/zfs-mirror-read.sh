@@ -19,17 +19,19 @@ for i in 0 1; do
 	nullb_create s$i 32 blocksize=4096 >/dev/null
 	dmsetup create r$i --table "0 $(dev_sectors /dev/m$i) remap /dev/m$i /dev/s$i 1 format"
 done
-zpool create -f -o ashift=12 -O mountpoint=/mnt/zfs \
+zpool create -f -o ashift=12 -O mountpoint=none \
 	-O compression=off -O recordsize=128K tank mirror /dev/mapper/r0 /dev/mapper/r1
+zfs create -o mountpoint=/mnt/zfs tank/d	# zdb looks objects up in a dataset below the pool
 big=$(head -c 33554432 /dev/urandom | tee /mnt/zfs/big | sha256sum | cut -d' ' -f1)
 zpool sync tank
 
 # Four data records of the file; in each, one 4 KiB block goes bad.
-zfs_file_blocks tank /mnt/zfs/big >"$DMR_TMP/blocks"
+obj=$(stat -c %i /mnt/zfs/big)
+zpool export tank
+zfs_file_blocks tank/d "$obj" >"$DMR_TMP/blocks"
 assert_eq "$(wc -l <"$DMR_TMP/blocks")" 256 "L0 records of the 32 MiB file"
 awk 'NR == 3 || NR == 50 || NR == 120 || NR == 250 { print ($1 + (NR % 32) * 4096) / 4096 }' \
 	"$DMR_TMP/blocks" >"$DMR_TMP/badblk"
-zpool export tank
 while read -r b; do
 	nullb_badblocks m0 + $((b * 8)) $((b * 8 + 7))
 done <"$DMR_TMP/badblk"

@@ -75,13 +75,13 @@ zpool_scrub() {
 	echo "$line" | awk '{ print $3 }'
 }
 
-# zfs_file_blocks POOL/DATASET FILE: "<offset> <size>" in bytes of every L0
-# data block of FILE on its (first) vdev, from zdb; offsets are from the
-# start of the device (zdb's DVA offsets plus the 4 MiB of front labels and
-# boot area).
+# zfs_file_blocks DATASET OBJECT: "<offset> <size>" in bytes of every L0
+# data block of file OBJECT (its inode number) of DATASET, whose pool is
+# exported and on devices in /dev/mapper, from zdb; offsets are from the
+# start of the vdev's devices (zdb's DVA offsets plus the 4 MiB of front
+# labels and boot area).
 zfs_file_blocks() {
-	obj=$(stat -c %i "$2")
-	zdb -ddddd "$1" "$obj" | awk '$2 == "L0" { split($3, d, ":"); print d[2], d[3] }' |
+	zdb -e -p /dev/mapper -ddddd "$1" "$2" | awk '$2 == "L0" { split($3, d, ":"); print d[2], d[3] }' |
 	while read -r off size; do
 		echo "$((0x$off + 4194304)) $((0x$size))"
 	done

@@ -119,7 +119,7 @@ build() {
 	for t in "${tools[@]}"; do
 		p=$(find "$dir/userland" -type f \( -path "*/sbin/$t" -o -path "*/bin/$t" \) | head -n1)
 		[ -n "$p" ] || die "$t not in ${userland[*]}"
-		cp "$p" "$dir/root/dmr/bin/"
+		install -m 0755 "$p" "$dir/root/dmr/bin/$t"
 	done
 	# The ZFS libraries themselves; the others come from the host (stage).
 	find "$dir/userland" -name 'lib*.so.*' \( -type f -o -type l \) -exec cp -a {} "$dir/root/usr/lib/x86_64-linux-gnu/" \;
