@@ -9,6 +9,7 @@
 #   make pkg          Debian packages into build/pkg (dpkg-buildpackage)
 #   make check        install test dependencies, build, run unit and VM tests
 #   make check-debug  the VM cases again on a KASAN/lockdep/kmemleak kernel
+#   make check-trixie the VM cases on Debian 13's kernel (6.12)
 #   make check-packages  build, install and boot the Debian/DKMS packages
 #   make demo         boot a guest and show dm-remap at work
 #   make unit         codec unit tests and a 30 s fuzz run (tests/unit/run)
@@ -23,7 +24,7 @@ DKMS_SRC = $(DESTDIR)/usr/src/dm-remap-$(DMREMAP_VERSION)
 KERNEL_SRC := kernel/Kbuild $(wildcard kernel/*.h) \
 	$(filter-out %.mod.c,$(wildcard kernel/*.c))
 
-.PHONY: all module lib cli clean deps check check-debug check-packages demo \
+.PHONY: all module lib cli clean deps check check-debug check-trixie check-packages demo \
 	unit fuzz install uninstall dkms-source dkms-install dkms-uninstall pkg
 
 all: module lib cli
@@ -79,6 +80,9 @@ check: deps
 
 check-debug: deps
 	tests/check.sh debug
+
+check-trixie: deps
+	tests/check.sh trixie
 
 check-packages: deps
 	tests/pkg/run

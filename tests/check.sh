@@ -1,5 +1,6 @@
 #!/bin/bash
-# The body of `make check` (LANE=stock) and `make check-debug` (LANE=debug):
+# The body of `make check` (LANE=stock), `make check-debug` (LANE=debug) and
+# `make check-trixie` (LANE=trixie, Debian 13's 6.12 kernel):
 # run every suite, keep going after a failing one, and end with one line
 # "N passed, N failed" summing all of them.
 set -uo pipefail
@@ -38,6 +39,9 @@ stock)
 debug)
 	suite selftest tests/vm/selftest/run
 	suite vm-debug tests/vm/run --kernel debug --cases tests/lib/vm
+	;;
+trixie)
+	suite vm-trixie tests/vm/run --kernel trixie --cases tests/lib/vm
 	;;
 *)
 	echo "check: unknown lane '$lane'" >&2
