@@ -16,7 +16,9 @@
 # Cache: ${DMREMAP_CACHE:-/var/cache/dm-remap-test}/zfs/
 #   apt/                 the separate apt configuration, lists and .debs
 #   <kver>-<zfsver>/     one payload per kernel release and ZFS version
-#                        (built under the lock <kver>-<zfsver>.lock)
+#                        (built under the lock <kver>-<zfsver>.lock; if the
+#                        build fails, <kver>-<zfsver>.failed says why and
+#                        later runs fail at once with that reason)
 # Exit status: 0 done, 1 error (one line on stderr says which).
 set -euo pipefail
 
@@ -63,6 +65,14 @@ candidate() {
 	apt-cache "${aptopts[@]}" policy "$1" | sed -n 's/^ *Candidate: //p'
 }
 
+# build_failed REASON: remember why this payload cannot be built (the same
+# kernel and ZFS version fail the same way), then die with REASON.
+build_failed() {
+	echo "$1" >"$dir.failed"
+	rm -rf "$dir/src" "$dir/deb" "$dir/userland"
+	die "$1"
+}
+
 build() {
 	[ -n "${KVER:-}" ] && [ -n "${KDIR:-}" ] || die "KVER and KDIR must be set"
 	apt_setup
@@ -76,6 +86,7 @@ build() {
 		echo "$dir"
 		return
 	fi
+	[ ! -f "$dir.failed" ] || die "$(cat "$dir.failed") (cached: remove $dir.failed to retry)"
 	echo "zfs: building ZFS $zver for $KVER in $dir" >&2
 	t0=$(date +%s)
 	rm -rf "$dir"
@@ -99,11 +110,12 @@ build() {
 	# The configure flags of zfs-dkms's own dkms.conf.
 	(cd "$src" && ./configure --prefix=/usr --with-config=kernel \
 		--with-linux="$ksrc" --with-linux-obj="$KDIR" >"$dir/configure.log" 2>&1) ||
-		die "configure failed for $KVER (see $dir/configure.log): $(tail -n1 "$dir/configure.log")"
+		build_failed "configure for $KVER failed: $(sed -n '/error:/,$p' "$dir/configure.log" |
+			grep '\*\*\*' | head -n 2 | sed 's/^[[:space:]]*\*\*\* *//' | tr '\n' ' ')(log: $dir/configure.log)"
 	t1=$(date +%s)
 	# shellcheck disable=SC2086 # KMAKE is a list of make arguments
 	make -C "$src" -j2 ${KMAKE:-} >"$dir/make.log" 2>&1 ||
-		die "module build failed for $KVER (see $dir/make.log): $(grep -m1 -i 'error' "$dir/make.log" || tail -n1 "$dir/make.log")"
+		build_failed "module build for $KVER failed: $(grep -m1 'error' "$dir/make.log" || tail -n1 "$dir/make.log") (log: $dir/make.log)"
 	t2=$(date +%s)
 	for m in "${modules[@]}"; do
 		ko=$(find "$src/module" -name "$m.ko" | head -n1)
