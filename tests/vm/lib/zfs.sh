@@ -75,6 +75,7 @@ build_failed() {
 
 build() {
 	[ -n "${KVER:-}" ] && [ -n "${KDIR:-}" ] || die "KVER and KDIR must be set"
+	[ -f "$KDIR/Makefile" ] || die "no kernel build tree for $KVER on this host at $KDIR"
 	apt_setup
 	zver=$(candidate zfs-dkms)
 	[ -n "$zver" ] && [ "$zver" != "(none)" ] || die "zfs-dkms not found in $cache/apt/sources.list"
