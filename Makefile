@@ -87,8 +87,11 @@ check-trixie: deps
 check-packages: deps
 	tests/pkg/run
 
+# The ZFS act runs only when ZFS is already built for the stock kernel.
+ZFS_WARM = $(wildcard $(or $(DMREMAP_CACHE),/var/cache/dm-remap-test)/zfs/*-amd64-*/.complete)
 demo: deps
-	tests/vm/run --no-default-cases --cases tests/demo --show demo
+	tests/vm/run --no-default-cases --cases tests/demo --show demo \
+		$(if $(ZFS_WARM),demo-zfs)
 
 unit:
 	tests/unit/run

@@ -1,15 +1,6 @@
 # dm-remap demo: runs inside the test guest (`make demo`).
 . "$DMR_LIB"
 
-step() {
-	echo
-	echo "==> $*"
-}
-show() {
-	echo "# $*"
-	"$@"
-}
-
 step "Two disks: a 256 MiB main disk and a 16 MiB spare (null_blk, in RAM)"
 main=$(nullb_create main 256)
 spare=$(nullb_create spare 16)

@@ -98,6 +98,17 @@ loop_create() {
 	echo "$l"
 }
 
+# step TEXT, show CMD...: narration for the demos (a heading; a command
+# printed, then run).
+step() {
+	echo
+	echo "==> $*"
+}
+show() {
+	echo "# $*"
+	"$@"
+}
+
 # dev_sectors DEV: size in 512-byte sectors.
 dev_sectors() {
 	blockdev --getsz "$1"
