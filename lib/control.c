@@ -44,6 +44,31 @@ static int check_block(struct dmr_ctx *ctx, const char *name, uint64_t block)
 	return 0;
 }
 
+/*
+ * Check @block, then send "<verb> <block>" to @name; *reply as
+ * dmri_dm_message.  If the kernel refuses the message and @refused is set,
+ * the error message is "block <block> of '<name>' <refused>".
+ */
+static int block_message(struct dmr_ctx *ctx, const char *name,
+			 const char *verb, uint64_t block, const char *refused,
+			 char **reply)
+{
+	char msg[48];
+	int r;
+
+	*reply = NULL;
+	dmri_clear(ctx);
+	r = check_block(ctx, name, block);
+	if (r)
+		return r;
+	snprintf(msg, sizeof(msg), "%s %" PRIu64, verb, block);
+	r = dmri_dm_message(ctx, name, msg, reply);
+	if (r == -EINVAL && refused)
+		return dmri_fail(ctx, r, "block %" PRIu64 " of '%s' %s",
+				 block, name, refused);
+	return r;
+}
+
 /* Matches "<prefix><block><middle>[<number>]" exactly (a final newline aside). */
 static bool match_reply(const char *reply, uint64_t block, const char *middle,
 			bool number, uint64_t *spare)
@@ -91,15 +116,10 @@ DMR_EXPORT int dmr_remap(struct dmr_ctx *ctx, const char *name, uint64_t block,
 			 enum dmr_remap_result *result, uint64_t *spare_block)
 {
 	enum dmr_remap_result res;
-	char msg[48], *reply;
+	char *reply;
 	int r;
 
-	dmri_clear(ctx);
-	r = check_block(ctx, name, block);
-	if (r)
-		return r;
-	snprintf(msg, sizeof(msg), "remap %" PRIu64, block);
-	r = dmri_dm_message(ctx, name, msg, &reply);
+	r = block_message(ctx, name, "remap", block, NULL, &reply);
 	if (r)
 		return r;
 	r = dmri_parse_remap_reply(ctx, reply, block, &res, spare_block);
@@ -112,18 +132,11 @@ DMR_EXPORT int dmr_remap(struct dmr_ctx *ctx, const char *name, uint64_t block,
 DMR_EXPORT int dmr_clear_pending(struct dmr_ctx *ctx, const char *name,
 				 uint64_t block)
 {
-	char msg[48], *reply;
+	char *reply;
 	int r;
 
-	dmri_clear(ctx);
-	r = check_block(ctx, name, block);
-	if (r)
-		return r;
-	snprintf(msg, sizeof(msg), "clear_pending %" PRIu64, block);
-	r = dmri_dm_message(ctx, name, msg, &reply);
+	r = block_message(ctx, name, "clear_pending", block, "is not pending",
+			  &reply);
 	free(reply);
-	if (r == -EINVAL)
-		return dmri_fail(ctx, r, "block %" PRIu64 " of '%s' is not pending",
-				 block, name);
 	return r;
 }
