@@ -143,27 +143,38 @@ static bool thresholds_ok(struct ctl *c, const struct dmr_thresholds *t)
 	return false;
 }
 
-#define THRESHOLD_OPTS(t)						\
-	{ "--warn-spare", CTL_OPT_PERCENT, &(t).spare_warn_pct, false },	\
-	{ "--crit-spare", CTL_OPT_PERCENT, &(t).spare_crit_pct, false },	\
-	{ NULL, 0, NULL, false }
+/*
+ * The arguments of status and health: device names (default: all) and the
+ * spare thresholds.  Reads the devices into @d; returns 0 or the exit code.
+ */
+static int read_devices(struct ctl *c, int argc, char **argv, bool tolerant,
+			struct dmr_thresholds *t, struct devs *d)
+{
+	struct ctl_opt opts[] = {
+		{ "--warn-spare", CTL_OPT_PERCENT, &t->spare_warn_pct, false },
+		{ "--crit-spare", CTL_OPT_PERCENT, &t->spare_crit_pct, false },
+		{ NULL, 0, NULL, false }
+	};
+	int code, n;
+
+	dmr_thresholds_default(t);
+	n = ctl_args(c, argc, argv, opts, 0, -1, &code);
+	if (n < 0)
+		return code;
+	if (!thresholds_ok(c, t))
+		return c->cmd->usage_exit;
+	return gather(c, argv + 1, n, tolerant, d);
+}
 
 static int status(struct ctl *c, int argc, char **argv)
 {
 	struct dmr_thresholds t;
-	struct ctl_opt opts[] = { THRESHOLD_OPTS(t) };
 	struct devs d;
 	char *json = NULL;
 	size_t i;
-	int code, n, r;
+	int code, r;
 
-	dmr_thresholds_default(&t);
-	n = ctl_args(c, argc, argv, opts, 0, -1, &code);
-	if (n < 0)
-		return code;
-	if (!thresholds_ok(c, &t))
-		return c->cmd->usage_exit;
-	code = gather(c, argv + 1, n, false, &d);
+	code = read_devices(c, argc, argv, false, &t, &d);
 	if (code)
 		return code;
 	if (c->json) {
@@ -204,21 +215,14 @@ const struct ctl_cmd ctl_cmd_status = {
 static int health(struct ctl *c, int argc, char **argv)
 {
 	struct dmr_thresholds t;
-	struct ctl_opt opts[] = { THRESHOLD_OPTS(t) };
 	struct dmr_health h;
 	struct devs d;
 	char *json = NULL;
 	size_t i;
 	unsigned int k;
-	int code, n, r;
+	int code, r;
 
-	dmr_thresholds_default(&t);
-	n = ctl_args(c, argc, argv, opts, 0, -1, &code);
-	if (n < 0)
-		return code;
-	if (!thresholds_ok(c, &t))
-		return c->cmd->usage_exit;
-	code = gather(c, argv + 1, n, true, &d);
+	code = read_devices(c, argc, argv, true, &t, &d);
 	if (code)
 		return code;
 	code = d.worst;
