@@ -7,7 +7,7 @@ pkgs=(
 	build-essential make gcc pkg-config
 	linux-headers-amd64 kmod cpio gzip xz-utils
 	qemu-system-x86 busybox-static
-	dmsetup e2fsprogs xfsprogs btrfs-progs util-linux fio jq
+	dmsetup e2fsprogs xfsprogs btrfs-progs util-linux fdisk fio jq
 	libcmocka-dev clang libclang-rt-dev groff-base
 	libdevmapper-dev libjson-c-dev valgrind
 	debootstrap dkms dh-dkms debhelper lintian dpkg-dev

@@ -278,3 +278,64 @@ fs_roundtrip() {
 	echo "ok: overwrite and delete persisted"
 	umount /mnt/x
 }
+
+# --- layouts: what users put dm-remap on ----------------------------------------
+# Every data case should run over more than one of these, not only over whole
+# null_blk devices: a partition (a bio to it is remapped by the block layer
+# before the disk sees it), a dm device, a loop file, 512 / 4096 / 512e.
+
+# part_create DEV START SECTORS: a DOS partition table on DEV with one
+# partition of SECTORS at START (both in 512-byte sectors), shown by a loop
+# device in direct-I/O mode over DEV (null_blk has no partitions of its own);
+# prints the partition's path.  Sector S of the partition is sector START + S
+# of DEV, so faults injected on DEV at absolute sectors hit it there.
+part_create() {
+	pc_dev=$1 pc_start=$2 pc_size=$3
+	pc_ss=$(blockdev --getss "$pc_dev")
+	pc_f=$((pc_ss / 512))
+	echo "start=$((pc_start / pc_f)), size=$((pc_size / pc_f)), type=83" |
+		sfdisk -q --label dos --no-reread --no-tell-kernel "$pc_dev" >/dev/null
+	sync
+	blockdev --flushbufs "$pc_dev"
+	pc_loop=$(losetup-ul -f --show -P --direct-io=on --sector-size "$pc_ss" "$pc_dev")
+	[ -b "${pc_loop}p1" ] || fail "no partition appeared on $pc_loop over $pc_dev"
+	assert_eq "$(cat "/sys/class/block/${pc_loop#/dev/}p1/start")" "$pc_start" \
+		"start sector of ${pc_loop}p1" >&2
+	echo "${pc_loop}p1"
+}
+
+# loopfile_create FILE SIZE_MB [SECTOR_SIZE]: a sparse FILE of SIZE_MB MiB on
+# a loop device; prints the loop device.  (The guest's /tmp is tmpfs: a file
+# of terabytes costs only the pages written.)
+loopfile_create() {
+	truncate -s "$(($2 * 1048576))" "$1"
+	losetup-ul -f --show --sector-size "${3:-512}" "$1"
+}
+
+# linear_create NAME DEV [OFFSET]: a dm-linear device over DEV from sector
+# OFFSET to its end; prints its path.
+linear_create() {
+	lc_off=${3:-0}
+	dmsetup create "$1" --table "0 $(($(dev_sectors "$2") - lc_off)) linear $2 $lc_off"
+	echo "/dev/mapper/$1"
+}
+
+# sdebug_create PARAM=VALUE...: a scsi_debug disk (dev_size_mb=, sector_size=,
+# physblk_exp= for 512e, medium_error_start= ...); prints its /dev path.
+# Skips the case where the kernel has no scsi_debug (the debug kernel).
+sdebug_create() {
+	modprobe sd_mod 2>/dev/null || true
+	modprobe scsi_debug "$@" 2>/dev/null || skip "scsi_debug is not available on this kernel"
+	for sd_b in /sys/bus/pseudo/drivers/scsi_debug/adapter*/host*/target*/*/block/*; do
+		[ -e "$sd_b" ] && { echo "/dev/${sd_b##*/}"; return 0; }
+	done
+	fail "scsi_debug loaded but shows no disk"
+}
+
+# queue_attr DEV ATTR: a queue limit from sysfs (physical_block_size,
+# logical_block_size, write_cache, zoned, ...) of a block device or partition.
+queue_attr() {
+	qa=/sys/dev/block/$(majmin "$1")
+	[ -e "$qa/queue" ] || qa=$qa/..
+	cat "$qa/queue/$2"
+}

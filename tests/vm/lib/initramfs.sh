@@ -21,28 +21,37 @@ boot_modules=(
 	"loop" "null_blk nr_devices=0" "ext4" "xfs" "btrfs"
 	"virtio_pci" "virtio_blk"
 )
-# Shipped but loaded by the cases themselves (they need parameters).
-case_modules=(brd)
+# Shipped but loaded by the cases themselves (they need parameters, or only
+# some cases use them; a kernel without one, such as the debug kernel, lets
+# those cases skip).
+case_modules=(brd dm-thin-pool scsi_debug sd_mod)
 
 # Userspace tools, with the shared libraries ldd reports.
 tools=(
 	dmsetup mke2fs e2fsck dumpe2fs tune2fs mkfs.xfs xfs_repair xfs_io
-	mkfs.btrfs btrfs fio jq blkdiscard sha256sum
+	mkfs.btrfs btrfs fio jq blkdiscard sha256sum sfdisk
 )
+# util-linux tools whose busybox applets (which busybox sh runs in preference
+# to any file of the same name) lack options the cases need: shipped as
+# NAME-ul (losetup-ul -P --direct-io --sector-size, blkid-ul -p).
+ul_tools=(losetup blkid)
 [ -z "${DMR_CTL:-}" ] || tools+=("$DMR_CTL")
 
 rm -rf "$st"
 mkdir -p "$st"/{bin,sbin,usr/bin,usr/sbin,lib64,etc,dev,proc,sys,tmp,mnt,dmr/bin,dmr/cases,dmr/extra}
 
 cp /bin/busybox "$st/bin/busybox"
-for t in "${tools[@]}"; do
-	p=$(command -v "$t") || { echo "initramfs: $t not installed" >&2; exit 1; }
-	cp -L "$p" "$st/dmr/bin/"
+ship() {	# ship TOOL NAME: the binary and the shared libraries ldd reports
+	local p
+	p=$(command -v "$1") || { echo "initramfs: $1 not installed" >&2; exit 1; }
+	cp -L "$p" "$st/dmr/bin/$2"
 	ldd "$p" | awk '/=>/ { print $3 } /^\t\/lib64/ { print $1 }' |
 	while read -r lib; do
 		[ -e "$st$lib" ] || install -D -m 0755 "$(readlink -f "$lib")" "$st$lib"
 	done
-done
+}
+for t in "${tools[@]}"; do ship "$t" "$(basename "$t")"; done
+for t in "${ul_tools[@]}"; do ship "$t" "$t-ul"; done
 ln -s mke2fs "$st/dmr/bin/mkfs.ext4"
 cp /etc/mke2fs.conf "$st/etc/"
 cp "$DMR_TOOLS"/* "$st/dmr/bin/"
@@ -53,6 +62,10 @@ mkdir -p "$st/$mdir"
 : >"$st/dmr/modules.load"
 for entry in "${boot_modules[@]}" "${case_modules[@]}"; do
 	name=${entry%% *}
+	if [[ " ${case_modules[*]} " == *" $name "* ]] &&
+		! modprobe -d "$MODROOT" -S "$KVER" --show-depends "$name" >/dev/null 2>&1; then
+		continue	# not built for this kernel: the cases that need it skip
+	fi
 	modprobe -d "$MODROOT" -S "$KVER" --show-depends "$name" |
 	awk '$1 == "insmod" { print $2 }' |
 	while read -r ko; do
