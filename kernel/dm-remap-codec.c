@@ -50,13 +50,13 @@ static u64 dmr_layout(u64 r, u32 bs_sectors, struct dmr_geometry *g)
 	return g->data_start + r * bs_sectors;
 }
 
-int dmr_geometry(u64 spare_sectors, u32 block_size, struct dmr_geometry *g)
+int dmr_geometry(u64 spare_sectors, u32 slot_size, struct dmr_geometry *g)
 {
-	u32 bs_sectors = block_size >> 9;
+	u32 bs_sectors = slot_size >> 9;
 	u64 lo = 1, hi, mid;
 	struct dmr_geometry t;
 
-	if (!dmr_block_size_valid(block_size) || spare_sectors > (1ULL << 50))
+	if (!dmr_block_size_valid(slot_size) || spare_sectors > (1ULL << 50))
 		return -EINVAL;
 	hi = div_u64(spare_sectors, bs_sectors);
 	if (!hi || dmr_layout(1, bs_sectors, &t) > spare_sectors)
@@ -78,7 +78,7 @@ void dmr_sb_encode(const struct dmr_sb *sb, void *block)
 	struct dmr_disk_sb *d = block;
 
 	memset(block, 0, DMR_META_BLOCK_SIZE);
-	d->version = cpu_to_le32(DMR_FORMAT_VERSION);
+	d->version = cpu_to_le32(sb->version);
 	d->magic = cpu_to_le64(DMR_SB_MAGIC);
 	d->generation = cpu_to_le64(sb->generation);
 	d->format_id = cpu_to_le64(sb->format_id);
@@ -95,6 +95,13 @@ void dmr_sb_encode(const struct dmr_sb *sb, void *block)
 	d->data_start = cpu_to_le64(sb->geo.data_start);
 	d->created = cpu_to_le64(sb->created);
 	memcpy(d->uuid, sb->uuid, strnlen(sb->uuid, DMR_UUID_LEN));
+	if (sb->version != DMR_FORMAT_V1) {
+		d->slot_size = cpu_to_le32(sb->slot_size);
+		d->remap_meta_used = cpu_to_le32(sb->remap_meta_used);
+		d->pending_meta_used = cpu_to_le32(sb->pending_meta_used);
+		d->main_sectors = cpu_to_le64(sb->main_sectors);
+		memcpy(d->main_id, sb->main_id, strnlen(sb->main_id, DMR_MAIN_ID_LEN));
+	}
 	d->csum = cpu_to_le32(dmr_block_csum(block));
 }
 
@@ -111,16 +118,36 @@ static int reject(const char **why, const char *msg)
 	return -EINVAL;
 }
 
+/* The version 2 fields, checked against the layout. */
+static int dmr_sb_decode_v2(const struct dmr_disk_sb *d, struct dmr_sb *sb,
+			    const char **why)
+{
+	sb->slot_size = le32_to_cpu(d->slot_size);
+	sb->remap_meta_used = le32_to_cpu(d->remap_meta_used);
+	sb->pending_meta_used = le32_to_cpu(d->pending_meta_used);
+	sb->main_sectors = le64_to_cpu(d->main_sectors);
+	memcpy(sb->main_id, d->main_id, DMR_MAIN_ID_LEN);
+	sb->main_id[DMR_MAIN_ID_LEN] = '\0';
+
+	if (!dmr_block_size_valid(sb->slot_size) || sb->slot_size < sb->block_size)
+		return reject(why, "superblock slot size invalid");
+	if (d->reserved)
+		return reject(why, "superblock reserved field set");
+	return 0;
+}
+
 int dmr_sb_decode(const void *block, struct dmr_sb *sb, const char **why)
 {
 	const struct dmr_disk_sb *d = block;
 	struct dmr_geometry g;
+	int r;
 
 	if (!dmr_sb_has_magic(block))
 		return reject(why, "no dm-remap superblock");
 	if (le32_to_cpu(d->csum) != dmr_block_csum(block))
 		return reject(why, "superblock checksum mismatch");
-	if (le32_to_cpu(d->version) != DMR_FORMAT_VERSION)
+	if (le32_to_cpu(d->version) != DMR_FORMAT_V1 &&
+	    le32_to_cpu(d->version) != DMR_FORMAT_VERSION)
 		return reject(why, "unsupported superblock version");
 	if (le32_to_cpu(d->incompat_features) & ~DMR_INCOMPAT_KNOWN)
 		return reject(why, "superblock has unknown incompatible features");
@@ -128,6 +155,7 @@ int dmr_sb_decode(const void *block, struct dmr_sb *sb, const char **why)
 		return reject(why, "superblock has unknown state flags");
 
 	memset(sb, 0, sizeof(*sb));
+	sb->version = le32_to_cpu(d->version);
 	sb->generation = le64_to_cpu(d->generation);
 	sb->format_id = le64_to_cpu(d->format_id);
 	sb->compat_features = le32_to_cpu(d->compat_features);
@@ -147,8 +175,17 @@ int dmr_sb_decode(const void *block, struct dmr_sb *sb, const char **why)
 
 	if (!sb->main_blocks || sb->main_blocks > DMR_MAX_BLOCKS)
 		return reject(why, "superblock main size out of range");
+	if (!dmr_block_size_valid(sb->block_size))
+		return reject(why, "superblock block size or spare size invalid");
+	if (sb->version == DMR_FORMAT_V1) {
+		sb->slot_size = sb->block_size;
+	} else {
+		r = dmr_sb_decode_v2(d, sb, why);
+		if (r)
+			return r;
+	}
 	/* The layout is a function of two fields: anything else is hostile. */
-	if (dmr_geometry(sb->spare_sectors, sb->block_size, &g))
+	if (dmr_geometry(sb->spare_sectors, sb->slot_size, &g))
 		return reject(why, "superblock block size or spare size invalid");
 	if (g.remap_slots != sb->geo.remap_slots ||
 	    g.pending_slots != sb->geo.pending_slots ||
@@ -156,6 +193,14 @@ int dmr_sb_decode(const void *block, struct dmr_sb *sb, const char **why)
 	    g.remap_meta_blocks != sb->geo.remap_meta_blocks ||
 	    g.meta_b != sb->geo.meta_b || g.data_start != sb->geo.data_start)
 		return reject(why, "superblock layout inconsistent");
+	if (sb->version == DMR_FORMAT_V1) {
+		/* A version 1 format wrote every metadata block. */
+		sb->remap_meta_used = g.remap_meta_blocks;
+		sb->pending_meta_used = dmr_pending_meta_blocks(&g);
+	} else if (sb->remap_meta_used > g.remap_meta_blocks ||
+		   sb->pending_meta_used > dmr_pending_meta_blocks(&g)) {
+		return reject(why, "superblock metadata use beyond the layout");
+	}
 	return 0;
 }
 
@@ -185,7 +230,6 @@ void dmr_meta_encode(void *block, const struct dmr_sb *sb, u64 generation,
 {
 	struct dmr_disk_meta_header *h = block;
 	struct dmr_disk_entry *e = (struct dmr_disk_entry *)(h + 1);
-	u64 first = dmr_meta_first_slot(sb, index);
 	u32 i, n = dmr_meta_nr_slots(sb, index);
 
 	memset(block, 0, DMR_META_BLOCK_SIZE);
@@ -196,8 +240,8 @@ void dmr_meta_encode(void *block, const struct dmr_sb *sb, u64 generation,
 	h->kind = cpu_to_le32(dmr_meta_is_remap(sb, index) ? DMR_META_REMAP :
 							    DMR_META_PENDING);
 	for (i = 0; i < n; i++) {
-		e[i].block = cpu_to_le64(DMR_SLOT_BLOCK(slots[first + i]));
-		e[i].state = cpu_to_le32(DMR_SLOT_STATE(slots[first + i]));
+		e[i].block = cpu_to_le64(DMR_SLOT_BLOCK(slots[i]));
+		e[i].state = cpu_to_le32(DMR_SLOT_STATE(slots[i]));
 	}
 	h->csum = cpu_to_le32(dmr_block_csum(block));
 }
@@ -209,7 +253,6 @@ int dmr_meta_decode(const void *block, const struct dmr_sb *sb, u32 index,
 	const struct dmr_disk_entry *e = (const struct dmr_disk_entry *)(h + 1);
 	bool remap = dmr_meta_is_remap(sb, index);
 	u32 max_state = remap ? DMR_SLOT_RETIRED : DMR_PSLOT_PENDING;
-	u64 first = dmr_meta_first_slot(sb, index);
 	u32 i, n = dmr_meta_nr_slots(sb, index);
 	u64 blk;
 	u32 st;
@@ -243,7 +286,7 @@ int dmr_meta_decode(const void *block, const struct dmr_sb *sb, u32 index,
 
 	if (slots) {
 		for (i = 0; i < n; i++)
-			slots[first + i] = DMR_SLOT(le64_to_cpu(e[i].block),
+			slots[i] = DMR_SLOT(le64_to_cpu(e[i].block),
 						    le32_to_cpu(e[i].state));
 	}
 	*generation = le64_to_cpu(h->generation);

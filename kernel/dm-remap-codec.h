@@ -36,6 +36,7 @@ struct dmr_geometry {
 
 /* A decoded superblock. */
 struct dmr_sb {
+	u32 version;		/* DMR_FORMAT_V1 or DMR_FORMAT_VERSION */
 	u64 generation;
 	u64 format_id;
 	u32 compat_features;	/* kept as found: unknown ones are harmless */
@@ -46,6 +47,12 @@ struct dmr_sb {
 	u64 created;
 	struct dmr_geometry geo;
 	char uuid[DMR_UUID_LEN + 1];
+	/* Version 2 fields; for version 1 the values it implies. */
+	u32 slot_size;		/* block_size in version 1 */
+	u32 remap_meta_used;	/* all remap blocks in version 1 */
+	u32 pending_meta_used;	/* all pending blocks in version 1 */
+	u64 main_sectors;
+	char main_id[DMR_MAIN_ID_LEN + 1];
 };
 
 enum dmr_pick {
@@ -57,11 +64,18 @@ enum dmr_pick {
 u32 dmr_block_csum(const void *block);
 
 /*
- * Lay out a spare of @spare_sectors for blocks of @block_size bytes.
- * Returns 0, or -EINVAL if the block size is invalid or the spare cannot
- * hold the metadata and at least one spare block.
+ * Lay out a spare of @spare_sectors for spare blocks @slot_size bytes apart
+ * (the superblock's slot_size; block_size in version 1).  Returns 0, or
+ * -EINVAL if the size is invalid or the spare cannot hold the metadata and
+ * at least one spare block.
  */
-int dmr_geometry(u64 spare_sectors, u32 block_size, struct dmr_geometry *g);
+int dmr_geometry(u64 spare_sectors, u32 slot_size, struct dmr_geometry *g);
+
+/* Pending metadata blocks of a layout. */
+static inline u32 dmr_pending_meta_blocks(const struct dmr_geometry *g)
+{
+	return g->meta_blocks - g->remap_meta_blocks;
+}
 
 void dmr_sb_encode(const struct dmr_sb *sb, void *block);
 bool dmr_sb_has_magic(const void *block);
@@ -74,14 +88,15 @@ u64 dmr_meta_first_slot(const struct dmr_sb *sb, u32 index);
 u32 dmr_meta_nr_slots(const struct dmr_sb *sb, u32 index);
 
 /*
- * Encode block @index from the slot array it belongs to (@slots is the whole
- * remap or pending array).
+ * Encode block @index from @slots, the dmr_meta_nr_slots() slots it holds
+ * (slots[0] is slot dmr_meta_first_slot() of its array).
  */
 void dmr_meta_encode(void *block, const struct dmr_sb *sb, u64 generation,
 		     u32 index, const u64 *slots);
 /*
  * Check block @index and, if valid, return its generation.  With @slots
- * non-NULL also decode its entries into the array.  Returns 0 or -EINVAL.
+ * non-NULL also decode its entries into it (as for dmr_meta_encode).
+ * Returns 0 or -EINVAL.
  */
 int dmr_meta_decode(const void *block, const struct dmr_sb *sb, u32 index,
 		    u64 *generation, u64 *slots, const char **why);

@@ -5,7 +5,8 @@
  *
  * DMR_DM_IO_IOPRIO is set by Kbuild when <linux/dm-io.h> declares dm_io()
  * with an ioprio argument (mainline 6.10, backported to some 6.1 stables,
- * so the kernel version cannot tell).
+ * so the kernel version cannot tell); DMR_BLK_MODE when
+ * <linux/device-mapper.h> uses blk_mode_t for table modes (6.5).
  */
 #ifndef DM_REMAP_COMPAT_H
 #define DM_REMAP_COMPAT_H
@@ -21,6 +22,16 @@ static inline int dmr_dm_io(struct dm_io_request *req, struct dm_io_region *wher
 	return dm_io(req, 1, where, error_bits, IOPRIO_DEFAULT);
 #else
 	return dm_io(req, 1, where, error_bits);
+/* Whether the table may write: 6.1 has fmode_t modes, 6.5 on blk_mode_t. */
+static inline bool dmr_table_writable(struct dm_target *ti)
+{
+#ifdef DMR_BLK_MODE
+	return dm_table_get_mode(ti->table) & BLK_OPEN_WRITE;
+#else
+	return dm_table_get_mode(ti->table) & FMODE_WRITE;
+#endif
+}
+
 #endif
 }
 
@@ -35,6 +46,16 @@ static inline int dmr_get_device(struct dm_target *ti, const char *path,
 	int r = dm_get_device(ti, path, dm_table_get_mode(ti->table), result);
 
 	return r == -ENOENT || r == -ENOTBLK ? -ENODEV : r;
+}
+
+/* Whether the table may write: 6.1 has fmode_t modes, 6.5 on blk_mode_t. */
+static inline bool dmr_table_writable(struct dm_target *ti)
+{
+#ifdef DMR_BLK_MODE
+	return dm_table_get_mode(ti->table) & BLK_OPEN_WRITE;
+#else
+	return dm_table_get_mode(ti->table) & FMODE_WRITE;
+#endif
 }
 
 #endif

@@ -6,79 +6,168 @@
  * Rules kept here:
  *  - A failed write is completed only after every failed block has been
  *    rewritten on a spare block and its entry committed (or with an error).
+ *  - In-core state never runs ahead of the disk: an entry whose commit
+ *    failed is LOST, and I/O to it fails, until the device is re-activated.
+ *  - Only media errors (BLK_STS_IOERR, BLK_STS_MEDIUM) are remapped; any
+ *    other status (no space, device gone, transport) is passed up, and after
+ *    failure_budget failing blocks in a row main is taken as failed: errors
+ *    pass through until the table is reloaded, like md's md_error().
  *  - Nothing sleeps in map or end_io: failed and deferred bios go to an
- *    ordered workqueue, which does synchronous I/O under table_lock.
- *  - Only the worker and messages (both holding table_lock) change the
- *    table; map reads it under RCU.  A block being remapped is "in flight"
- *    and bios touching it wait on the deferred list until the commit.
+ *    ordered workqueue, which does the I/O under the store's lock.
+ *  - Only the worker and messages (both holding the lock) change the table;
+ *    map reads it under RCU.  A block being remapped is "in flight" (or
+ *    "fenced" by the remap message) and bios touching it wait on the
+ *    deferred list.
  */
 #include <linux/blkdev.h>
+#include <linux/module.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 
 #include "dm-remap.h"
+
+static unsigned int failure_budget = 1024;
+module_param(failure_budget, uint, 0644);
+MODULE_PARM_DESC(failure_budget,
+		 "Failing blocks in a row (no success between them) after which main is taken as failed and errors pass through (0: no limit)");
+
+/* Sub-I/Os issued at once when narrowing a failed bio down to its bad blocks. */
+#define PROBE_FANOUT 16
+
+/* ----------------------------------------------------------------------
+ * Writes in flight to main, counted by epoch (map, end_io, resubmission)
+ */
+
+void remap_count_write(struct remap_c *rc, struct bio *bio, struct remap_io *io)
+{
+	unsigned int e;
+
+	rcu_read_lock();
+	e = smp_load_acquire(&rc->wepoch) & 1;
+	this_cpu_inc(rc->inflight->writes[e]);
+	rcu_read_unlock();
+	io->flags |= RIO_COUNTED | (e ? RIO_EPOCH : 0);
+}
+
+void remap_uncount_write(struct remap_c *rc, struct remap_io *io)
+{
+	if (!(io->flags & RIO_COUNTED))
+		return;
+	this_cpu_dec(rc->inflight->writes[!!(io->flags & RIO_EPOCH)]);
+	io->flags &= ~(RIO_COUNTED | RIO_EPOCH);
+	if (unlikely(READ_ONCE(rc->draining)))
+		wake_up(&rc->drain_wq);
+}
+
+static long remap_inflight_writes(struct remap_c *rc, unsigned int e)
+{
+	long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(per_cpu_ptr(rc->inflight, cpu)->writes[e]);
+	return sum;
+}
+
+/*
+ * Wait until every write that map may have sent to main before now has
+ * completed.  New writes are counted in the other epoch; once no mapping
+ * can still be adding to the old one (an RCU grace period), its sum only
+ * falls, so zero means drained.  A signal aborts the wait.
+ */
+static int remap_drain_writes(struct remap_c *rc)
+{
+	unsigned int old = rc->wepoch & 1;
+	long r;
+
+	smp_store_release(&rc->wepoch, rc->wepoch + 1);
+	synchronize_rcu();
+	WRITE_ONCE(rc->draining, true);
+	do {
+		r = wait_event_interruptible_timeout(rc->drain_wq,
+						     !remap_inflight_writes(rc, old),
+						     HZ / 10);
+	} while (!r);
+	WRITE_ONCE(rc->draining, false);
+	return r < 0 ? -EINTR : 0;
+}
 
 /* ----------------------------------------------------------------------
  * Map side (atomic context)
  */
 
 /* Blocks after @first that continue the same run as entry @e. */
-static u64 remap_run(struct remap_c *rc, u64 first, u64 last, void *e)
+static u64 remap_run(struct remap_store *st, u64 first, u64 last, void *e)
 {
-	enum remap_state st = rs_state(e);
+	enum remap_state s = rs_state(e);
 	u64 n = 1;
 	void *next;
 
 	while (first + n <= last) {
-		next = xa_load(&rc->table, first + n);
-		if (!next || rs_state(next) != st)
+		next = xa_load(&st->table, first + n);
+		if (!next || rs_state(next) != s)
 			break;
-		if (st == RS_REMAPPED && rs_spare(next) != rs_spare(e) + n)
+		if (s == RS_REMAPPED && rs_spare(next) != rs_spare(e) + n)
 			break;
 		n++;
 	}
 	return n;
 }
 
+/*
+ * Like remap_run, for a remapped run that one bio may cover: consecutive
+ * spare blocks are adjacent on the spare only if they are a block apart.
+ */
+static u64 remap_spare_run(struct remap_store *st, u64 first, u64 last, void *e)
+{
+	if (st->slot_shift != st->shift)
+		return 1;
+	return remap_run(st, first, last, e);
+}
+
 static void remap_to_spare(struct remap_c *rc, struct bio *bio,
 			   struct remap_io *io, u64 spare)
 {
 	bio_set_dev(bio, rc->spare->bdev);
-	bio->bi_iter.bi_sector = remap_spare_sector(rc, spare);
+	bio->bi_iter.bi_sector = remap_spare_sector(rc->st, spare);
 	if (rc->spare_fua && op_is_write(bio_op(bio)))
 		bio->bi_opf |= REQ_FUA;
 	io->iter = bio->bi_iter;
-	io->flags = RIO_SPARE;
+	io->flags |= RIO_SPARE;
 }
 
 static void remap_defer(struct remap_c *rc, struct bio *bio)
 {
 	unsigned long flags;
 
-	xa_lock_irqsave(&rc->table, flags);
+	spin_lock_irqsave(&rc->lock, flags);
 	bio_list_add(&rc->deferred, bio);
-	xa_unlock_irqrestore(&rc->table, flags);
+	spin_unlock_irqrestore(&rc->lock, flags);
 	queue_work(rc->wq, &rc->work);
 }
 
 /*
- * Map a bio (already aimed at main, main-relative sector) that may touch
- * table entries.  The bio is trimmed to the longest head that needs one
- * treatment: main, one spare run, or the worker.
+ * Map a bio (already aimed at main, main-relative sector, counted if it is
+ * a write) that may touch table entries.  The bio is trimmed to the longest
+ * head that needs one treatment: main, one spare run, or the worker.
  */
 int remap_map_slow(struct remap_c *rc, struct bio *bio, struct remap_io *io)
 {
+	struct remap_store *st = rc->st;
 	u64 first = io->block;
 	u64 last = remap_block(rc, bio_end_sector(bio) - 1);
 	unsigned long idx = first;
 	void *e;
 	u64 n;
 
-	e = xa_find(&rc->table, &idx, last, XA_PRESENT);
+	e = xa_find(&st->table, &idx, last, XA_PRESENT);
 	if (!e)
 		return DM_MAPIO_REMAPPED;
 
 	if (bio_op(bio) != REQ_OP_READ && bio_op(bio) != REQ_OP_WRITE) {
-		/* Discard or write-zeroes over remapped blocks: the worker. */
+		/* Discard or write-zeroes over table entries: the worker. */
+		remap_uncount_write(rc, io);
 		remap_defer(rc, bio);
 		return DM_MAPIO_SUBMITTED;
 	}
@@ -91,15 +180,22 @@ int remap_map_slow(struct remap_c *rc, struct bio *bio, struct remap_io *io)
 
 	switch (rs_state(e)) {
 	case RS_REMAPPED:
-		n = remap_run(rc, first, last, e);
+		remap_uncount_write(rc, io);
+		n = remap_spare_run(st, first, last, e);
 		if (n <= last - first)
 			dm_accept_partial_bio(bio, n << rc->shift);
 		remap_to_spare(rc, bio, io, rs_spare(e));
 		return DM_MAPIO_REMAPPED;
+	case RS_LOST:
+		remap_uncount_write(rc, io);
+		n = remap_run(st, first, last, e);
+		if (n <= last - first)
+			dm_accept_partial_bio(bio, n << rc->shift);
+		return DM_MAPIO_KILL;
 	case RS_PENDING:
 		if (bio_op(bio) == REQ_OP_READ) {
 			/* Still ours to try: the data is only on main. */
-			n = remap_run(rc, first, last, e);
+			n = remap_run(st, first, last, e);
 			if (n <= last - first)
 				dm_accept_partial_bio(bio, n << rc->shift);
 			io->iter = bio->bi_iter;
@@ -107,7 +203,8 @@ int remap_map_slow(struct remap_c *rc, struct bio *bio, struct remap_io *io)
 		}
 		fallthrough;
 	default:
-		/* A write to a pending block, or any I/O to an in-flight one. */
+		/* A write to a pending block, or any I/O to an in-flight or fenced one. */
+		remap_uncount_write(rc, io);
 		if (last > first)
 			dm_accept_partial_bio(bio, 1 << rc->shift);
 		io->iter = bio->bi_iter;
@@ -120,108 +217,150 @@ void remap_queue_failed(struct remap_c *rc, struct bio *bio)
 {
 	unsigned long flags;
 
-	xa_lock_irqsave(&rc->table, flags);
+	spin_lock_irqsave(&rc->lock, flags);
 	bio_list_add(&rc->failed, bio);
-	xa_unlock_irqrestore(&rc->table, flags);
+	spin_unlock_irqrestore(&rc->lock, flags);
 	queue_work(rc->wq, &rc->work);
 }
 
 /* ----------------------------------------------------------------------
- * Table changes (worker or message, table_lock held)
+ * Table changes (worker or message, st->lock held)
  */
 
-static void remap_count(struct remap_c *rc, void *e, int delta)
+static void remap_count(struct remap_store *st, void *e, int delta)
 {
 	if (!e)
 		return;
-	if (rs_state(e) == RS_REMAPPED)
-		rc->counts.remapped += delta;
-	else if (rs_state(e) == RS_PENDING)
-		rc->counts.pending += delta;
+	switch (rs_state(e)) {
+	case RS_REMAPPED:
+		st->counts.remapped += delta;
+		break;
+	case RS_PENDING:
+		st->counts.pending += delta;
+		break;
+	case RS_LOST:
+		st->counts.lost += delta;
+		break;
+	default:
+		break;
+	}
 }
 
-static int remap_table_set(struct remap_c *rc, u64 block, void *e)
+/* Store entry @e for @block (whose slot exists or is reserved). */
+static int remap_table_set(struct remap_store *st, u64 block, void *e)
 {
 	void *old;
 
-	xa_lock_irq(&rc->table);
-	old = __xa_store(&rc->table, block, e, GFP_NOIO);
+	xa_lock(&st->table);
+	old = __xa_store(&st->table, block, e, GFP_NOIO);
 	if (xa_is_err(old)) {
-		xa_unlock_irq(&rc->table);
+		xa_unlock(&st->table);
 		return xa_err(old);
 	}
 	if (rs_state(e) == RS_INFLIGHT)
-		__xa_set_mark(&rc->table, block, RS_MARK_NEW);
+		__xa_set_mark(&st->table, block, XA_MARK_0);
 	if (!old)
-		WRITE_ONCE(rc->nr_entries, rc->nr_entries + 1);
-	xa_unlock_irq(&rc->table);
+		WRITE_ONCE(st->nr_entries, st->nr_entries + 1);
+	xa_unlock(&st->table);
 
-	remap_count(rc, old, -1);
-	remap_count(rc, e, 1);
+	remap_count(st, old, -1);
+	remap_count(st, e, 1);
 	return 0;
+}
+
+static void remap_table_erase(struct remap_store *st, u64 block)
+{
+	void *old = xa_erase(&st->table, block);
+
+	if (old) {
+		WRITE_ONCE(st->nr_entries, st->nr_entries - 1);
+		remap_count(st, old, -1);
+	}
 }
 
 static void remap_mark_pending(struct remap_c *rc, u64 block)
 {
+	struct remap_store *st = rc->st;
 	u64 slot;
 
-	if (xa_load(&rc->table, block))
+	if (!rc->writable || xa_load(&st->table, block))
 		return;
 	slot = remap_meta_pending_add(rc, block);
-	if (remap_table_set(rc, block, rs_entry(slot, RS_PENDING))) {
+	if (remap_table_set(st, block, rs_entry(slot, RS_PENDING))) {
 		remap_meta_pending_del(rc, slot);
 		DMERR_LIMIT("%s: no memory to record pending block %llu",
-			    dm_table_device_name(rc->ti->table), block);
+			    remap_name(rc), block);
 	}
 }
 
 /*
- * Write the dirty metadata, then make every in-flight entry a remap.  If the
- * metadata could not be written the entries still serve reads and writes
- * until the device goes away, but the caller fails the bios that made them.
+ * Write the dirty metadata, then make every in-flight entry a remap, or, if
+ * the metadata could not be written, LOST: nobody may read or write a
+ * block whose entry may not be on disk.
  */
 static int remap_commit(struct remap_c *rc)
 {
-	XA_STATE(xas, &rc->table, 0);
+	struct remap_store *st = rc->st;
+	XA_STATE(xas, &st->table, 0);
 	unsigned int n = 0;
 	void *e;
 	int r;
 
 	r = remap_meta_commit(rc);
 
-	xas_lock_irq(&xas);
-	xas_for_each_marked(&xas, e, ULONG_MAX, RS_MARK_NEW) {
-		xas_store(&xas, rs_entry(rs_spare(e), RS_REMAPPED));
-		xas_clear_mark(&xas, RS_MARK_NEW);
+	xas_lock(&xas);
+	xas_for_each_marked(&xas, e, ULONG_MAX, XA_MARK_0) {
+		xas_store(&xas, rs_entry(rs_spare(e), r ? RS_LOST : RS_REMAPPED));
+		xas_clear_mark(&xas, XA_MARK_0);
 		n++;
 	}
-	xas_unlock_irq(&xas);
+	xas_unlock(&xas);
 
 	if (n) {
-		rc->counts.remapped += n;
+		if (r) {
+			st->counts.lost += n;
+			DMERR("%s: %u block(s) whose remap could not be recorded now fail all I/O until the device is re-activated",
+			      remap_name(rc), n);
+		} else {
+			st->counts.remapped += n;
+		}
 		dm_table_event(rc->ti->table);
 	}
 	return r;
 }
 
-static void remap_retire(struct remap_c *rc, u64 spare)
+/* Commit now if the next change may need more than the room left. */
+static int remap_make_room(struct remap_c *rc, unsigned int nr_blocks)
 {
-	rc->counts.retired++;
-	remap_meta_set_rslot(rc, spare, DMR_SLOT(0, DMR_SLOT_RETIRED));
+	if (remap_meta_room(rc->st) >= nr_blocks)
+		return 0;
+	return remap_commit(rc);
+}
+
+static void remap_retire(struct remap_c *rc, u64 spare, u64 block)
+{
+	rc->st->counts.retired++;
+	/* The slot exists: a store into it does not allocate. */
+	remap_meta_set_rslot(rc, spare, DMR_SLOT(block, DMR_SLOT_RETIRED));
 }
 
 static bool remap_alloc_spare(struct remap_c *rc, u64 *spare)
 {
-	if (rc->md.failed)
+	struct remap_store *st = rc->st;
+
+	if (READ_ONCE(st->md.failed) || rc->main_failed)
 		return false;
-	if (rc->spare_next < rc->spare_blocks) {
-		*spare = rc->spare_next++;
+	if (st->spare_next < st->spare_blocks) {
+		if (xa_reserve(&st->md.rev, st->spare_next, GFP_NOIO))
+			return false;
+		*spare = st->spare_next;
+		WRITE_ONCE(st->spare_next, st->spare_next + 1);
 		return true;
 	}
-	if (!rc->exhausted_logged) {
-		rc->exhausted_logged = true;
+	if (!st->exhausted_logged) {
+		st->exhausted_logged = true;
 		DMERR("%s: spare device exhausted (%llu blocks): write errors are now returned",
-		      dm_table_device_name(rc->ti->table), rc->spare_blocks);
+		      remap_name(rc), st->spare_blocks);
 		dm_table_event(rc->ti->table);
 	}
 	return false;
@@ -232,24 +371,36 @@ static bool remap_alloc_spare(struct remap_c *rc, u64 *spare)
  */
 
 /*
- * Re-issue blocks [off, off + nr) of @bio, as described by @base, to @bdev
- * at @sector.  The data pages are the bio's own.
+ * A clone of blocks [off, off + nr) of @bio, as described by @base, for
+ * @bdev at @sector.  The data pages are the bio's own.  The clone must not
+ * inherit BIO_REMAPPED: @sector is relative to @bdev, and a partition's
+ * start must be added again.
  */
-static int remap_sync_io(struct remap_c *rc, struct bio *bio,
-			 const struct bvec_iter *base, struct block_device *bdev,
-			 sector_t sector, unsigned int off, unsigned int nr,
-			 blk_opf_t opf)
+static struct bio *remap_clone(struct remap_c *rc, struct bio *bio,
+			       const struct bvec_iter *base, struct block_device *bdev,
+			       sector_t sector, u64 off, u64 nr, blk_opf_t opf)
 {
-	struct bio *clone;
-	int r;
+	struct bio *clone = bio_alloc_clone(bdev, bio, GFP_NOIO, &rc->bs);
 
-	clone = bio_alloc_clone(bdev, bio, GFP_NOIO, &rc->bs);
 	if (!clone)
-		return -ENOMEM;
+		return NULL;
+	bio_set_dev(clone, bdev);
 	clone->bi_iter = *base;
 	bio_trim(clone, (sector_t)off << rc->shift, (sector_t)nr << rc->shift);
 	clone->bi_iter.bi_sector = sector;
 	clone->bi_opf = opf;
+	return clone;
+}
+
+static int remap_sync_io(struct remap_c *rc, struct bio *bio,
+			 const struct bvec_iter *base, struct block_device *bdev,
+			 sector_t sector, u64 off, u64 nr, blk_opf_t opf)
+{
+	struct bio *clone = remap_clone(rc, bio, base, bdev, sector, off, nr, opf);
+	int r;
+
+	if (!clone)
+		return -ENOMEM;
 	r = submit_bio_wait(clone);
 	bio_put(clone);
 	return r;
@@ -265,60 +416,97 @@ static blk_opf_t remap_write_opf(struct remap_c *rc, struct bio *bio,
 	return REQ_OP_WRITE | REQ_SYNC | fua;
 }
 
+/* Put block @off of @bio (zeroes for write-zeroes) on spare block @spare. */
+static int remap_write_spare(struct remap_c *rc, struct bio *bio,
+			     const struct bvec_iter *base, u64 off, u64 spare,
+			     bool *flush)
+{
+	sector_t sector = remap_spare_sector(rc->st, spare);
+
+	if (bio_op(bio) == REQ_OP_WRITE_ZEROES) {
+		/* No FUA for zeroout: the caller flushes if the spare needs it. */
+		*flush = true;
+		return blkdev_issue_zeroout(rc->spare->bdev, sector, 1 << rc->shift,
+					    GFP_NOIO, BLKDEV_ZERO_NOUNMAP);
+	}
+	return remap_sync_io(rc, bio, base, rc->spare->bdev, sector, off, 1,
+			     remap_write_opf(rc, bio, rc->spare->bdev));
+}
+
 /*
  * Write block @off of @bio to a spare block and record it in flight for
  * main block @block.  A spare block that fails is retired and the next
- * one tried.  Returns 0, or -ENOSPC when the spare is exhausted.
+ * one tried; @spare_failed says the block's current spare block failed.
+ * Returns 0, -ENOSPC when no spare block can be had, or another error.
  */
 static int remap_relocate(struct remap_c *rc, struct bio *bio,
-			  const struct bvec_iter *base, unsigned int off,
-			  u64 block, bool spare_failed)
+			  const struct bvec_iter *base, u64 off, u64 block,
+			  bool spare_failed, bool *flush)
 {
-	void *e = xa_load(&rc->table, block);
-	blk_opf_t opf = remap_write_opf(rc, bio, rc->spare->bdev);
+	struct remap_store *st = rc->st;
+	bool reserved = false;
+	void *e;
 	u64 spare;
 	int r;
+
+	/* A new slot, the one it supersedes and a pending slot it ends. */
+	r = remap_make_room(rc, 3);
+	if (r)
+		return r;
+	e = xa_load(&st->table, block);
 
 	/*
 	 * A bio that failed on main after another one remapped the block:
 	 * its data belongs on that spare block, the table stays as it is.
 	 */
 	if (e && rs_state(e) == RS_REMAPPED && !spare_failed) {
-		if (!remap_sync_io(rc, bio, base, rc->spare->bdev,
-				   remap_spare_sector(rc, rs_spare(e)), off, 1, opf))
+		if (!remap_write_spare(rc, bio, base, off, rs_spare(e), flush))
 			return 0;
-		rc->counts.spare_errors++;
+		st->counts.spare_errors++;
 	}
+	if (e && rs_state(e) == RS_LOST)
+		return -EIO;
 
 	/* A bio failing on a block already remapped in this batch reuses it. */
-	if (e && rs_state(e) == RS_INFLIGHT)
+	if (e && rs_state(e) == RS_INFLIGHT && !spare_failed) {
 		spare = rs_spare(e);
-	else if (!remap_alloc_spare(rc, &spare))
-		return -ENOSPC;
+	} else {
+		/* Nothing may fail to allocate once the data is on the spare. */
+		if (!e) {
+			if (xa_reserve(&st->table, block, GFP_NOIO))
+				return -ENOMEM;
+			reserved = true;
+		}
+		if (!remap_alloc_spare(rc, &spare)) {
+			r = -ENOSPC;
+			goto fail;
+		}
+	}
 
-	while (remap_sync_io(rc, bio, base, rc->spare->bdev,
-			     remap_spare_sector(rc, spare), off, 1, opf)) {
-		rc->counts.spare_errors++;
-		remap_retire(rc, spare);
+	while (remap_write_spare(rc, bio, base, off, spare, flush)) {
+		st->counts.spare_errors++;
+		remap_retire(rc, spare, block);
 		DMERR_LIMIT("%s: write to spare block %llu failed, retiring it",
-			    dm_table_device_name(rc->ti->table), spare);
-		if (!remap_alloc_spare(rc, &spare))
-			return -ENOSPC;
+			    remap_name(rc), spare);
+		if (!remap_alloc_spare(rc, &spare)) {
+			r = -ENOSPC;
+			goto fail;
+		}
 	}
 
-	r = remap_table_set(rc, block, rs_entry(spare, RS_INFLIGHT));
-	if (r) {
-		/* The data is on a spare block nobody points to: give it up. */
-		remap_retire(rc, spare);
-		return r;
-	}
+	remap_table_set(st, block, rs_entry(spare, RS_INFLIGHT));
 	remap_meta_set_rslot(rc, spare, DMR_SLOT(block, DMR_SLOT_REMAPPED));
 	/* What the block had before is superseded by this slot. */
-	if (e && rs_state(e) == RS_REMAPPED)
-		remap_retire(rc, rs_spare(e));
-	else if (e && rs_state(e) == RS_PENDING)
+	if (e && (rs_state(e) == RS_REMAPPED || rs_state(e) == RS_INFLIGHT) &&
+	    rs_spare(e) != spare)
+		remap_retire(rc, rs_spare(e), block);
+	else if (e && (rs_state(e) == RS_PENDING || rs_state(e) == RS_FENCED))
 		remap_meta_pending_del(rc, rs_spare(e));
 	return 0;
+fail:
+	if (reserved)
+		xa_release(&st->table, block);
+	return r;
 }
 
 /* ----------------------------------------------------------------------
@@ -327,89 +515,245 @@ static int remap_relocate(struct remap_c *rc, struct bio *bio,
 
 struct remap_recovery {
 	struct bio *bio;
-	struct bvec_iter iter;		/* as the bio was sent */
-	struct block_device *bdev;	/* where it was sent */
+	struct bvec_iter iter;		/* as the bio was mapped (main-relative) */
 	u64 block;			/* main block of its first block */
-	bool write;
+	bool write;			/* write or write-zeroes */
+	bool changed;			/* changed the table: needs the commit */
+	bool flush;			/* zeroed a spare block without FUA */
 	unsigned int bad;		/* blocks that failed */
-	unsigned int lost;		/* failed blocks not remapped */
+	unsigned int lost;		/* failed blocks not recovered */
+	blk_status_t stop;		/* a non-media error: give up, return it */
 };
 
-static void remap_bad_block(struct remap_c *rc, struct remap_recovery *rv,
-			    unsigned int off)
+static bool remap_media_error(blk_status_t s)
 {
-	bool on_spare = rv->bdev == rc->spare->bdev;
-	u64 block = rv->block + off;
+	return s == BLK_STS_IOERR || s == BLK_STS_MEDIUM;
+}
 
-	rv->bad++;
-	if (on_spare)
-		rc->counts.spare_errors++;
+/* One more failing block in a row; after the budget, main has failed. */
+static void remap_streak(struct remap_c *rc, unsigned int nr)
+{
+	unsigned int budget = READ_ONCE(failure_budget);
 
-	if (!rv->write) {
-		/* We cannot invent data: EIO, and the next write remaps it. */
-		if (!on_spare)
-			remap_mark_pending(rc, block);
-		rv->lost++;
+	WRITE_ONCE(rc->fail_streak, READ_ONCE(rc->fail_streak) + nr);
+	if (!budget || READ_ONCE(rc->fail_streak) < budget || rc->main_failed)
 		return;
-	}
+	WRITE_ONCE(rc->main_failed, true);
+	DMERR("%s: %u blocks of main failed in a row: taking main as failed, errors are now returned (reload the table to retry)",
+	      remap_name(rc), rc->fail_streak);
+	dm_table_event(rc->ti->table);
+}
 
-	if (!on_spare && !READ_ONCE(rc->suppress)) {
-		remap_mark_pending(rc, block);
-		rv->lost++;
-		return;
-	}
+/* Blocks [off, off + nr) of the bio failed on main: remap or mark them. */
+static void remap_bad_on_main(struct remap_c *rc, struct remap_recovery *rv,
+			      u64 off, u64 nr)
+{
+	u64 i;
 
-	if (remap_relocate(rc, rv->bio, &rv->iter, off, block, on_spare)) {
-		if (!on_spare)
+	remap_streak(rc, nr);
+	for (i = off; i < off + nr; i++) {
+		u64 block = rv->block + i;
+
+		rv->bad++;
+		if (rc->main_failed) {
+			/* Main is gone: errors pass through, nothing is recorded. */
+			rv->lost++;
+			continue;
+		}
+		if (!rv->write || !READ_ONCE(rc->suppress)) {
+			/* We cannot invent data: EIO, and the next write remaps it. */
 			remap_mark_pending(rc, block);
-		rv->lost++;
+			rv->changed = true;
+			rv->lost++;
+			continue;
+		}
+		if (remap_relocate(rc, rv->bio, &rv->iter, i, block, false, &rv->flush)) {
+			remap_mark_pending(rc, block);
+			rv->lost++;
+		}
+		rv->changed = true;
 	}
 }
 
-/* Find the failing blocks of [off, off + nr) by halving, like md does. */
+/* Blocks [off, off + nr) failed on their spare blocks. */
+static void remap_bad_on_spare(struct remap_c *rc, struct remap_recovery *rv,
+			       u64 off, u64 nr)
+{
+	u64 i;
+
+	for (i = off; i < off + nr; i++) {
+		rv->bad++;
+		rc->st->counts.spare_errors++;
+		/* A read: the data is only there.  A write: move it on. */
+		if (!rv->write || remap_relocate(rc, rv->bio, &rv->iter, i,
+						 rv->block + i, true, &rv->flush))
+			rv->lost++;
+		else
+			rv->changed = true;
+	}
+}
+
+static void remap_probe_endio(struct bio *clone)
+{
+	atomic_t *remaining = clone->bi_private;
+
+	if (atomic_dec_and_test(remaining))
+		wake_up_var(remaining);
+}
+
+/*
+ * Blocks [off, off + nr) of the bio go to @bdev from @sector: issue them in
+ * up to PROBE_FANOUT aligned parts at once, and narrow each failing part
+ * down the same way, to units of main's physical block.  Parts that
+ * succeed are done (for a read, the data is in the bio's pages).
+ */
 static void remap_probe(struct remap_c *rc, struct remap_recovery *rv,
-			unsigned int off, unsigned int nr)
+			struct block_device *bdev, sector_t sector, u64 off, u64 nr)
 {
-	blk_opf_t opf = rv->write ? remap_write_opf(rc, rv->bio, rv->bdev) :
-				    REQ_OP_READ | REQ_SYNC;
+	bool on_main = bdev == rc->main->bdev;
+	u64 unit = 1ULL << rc->unit_shift, part, start[PROBE_FANOUT], len[PROBE_FANOUT];
+	struct bio *clone[PROBE_FANOUT];
+	blk_status_t status[PROBE_FANOUT];
+	blk_opf_t opf;
+	atomic_t remaining;
+	unsigned int i, n = 0;
+	u64 b;
 
-	if (remap_sync_io(rc, rv->bio, &rv->iter, rv->bdev,
-			  rv->iter.bi_sector + ((sector_t)off << rc->shift),
-			  off, nr, opf) == 0)
-		return;
-	if (nr == 1) {
-		remap_bad_block(rc, rv, off);
+	if (on_main && rc->main_failed) {
+		rv->bad += nr;
+		rv->lost += nr;
 		return;
 	}
-	remap_probe(rc, rv, off, nr / 2);
-	remap_probe(rc, rv, off + nr / 2, nr - nr / 2);
+	if (bio_op(rv->bio) == REQ_OP_READ)
+		opf = REQ_OP_READ | REQ_SYNC;
+	else if (bio_op(rv->bio) == REQ_OP_WRITE_ZEROES)
+		opf = REQ_OP_WRITE_ZEROES | REQ_SYNC | (rv->bio->bi_opf & REQ_NOUNMAP);
+	else
+		opf = remap_write_opf(rc, rv->bio, bdev);
+
+	/* Part size: a multiple of the unit, at most PROBE_FANOUT parts. */
+	part = max(unit, roundup(DIV_ROUND_UP_ULL(nr, PROBE_FANOUT), unit));
+	atomic_set(&remaining, 1);
+	for (b = off; b < off + nr && n < PROBE_FANOUT; n++) {
+		/* Align part ends to the part size in main's block numbers. */
+		u64 end = min(off + nr, roundup(rv->block + b + 1, part) - rv->block);
+
+		start[n] = b;
+		len[n] = end - b;
+		clone[n] = remap_clone(rc, rv->bio, &rv->iter, bdev,
+				       sector + ((b - off) << rc->shift), b, len[n], opf);
+		if (clone[n]) {
+			clone[n]->bi_private = &remaining;
+			clone[n]->bi_end_io = remap_probe_endio;
+			atomic_inc(&remaining);
+			submit_bio_noacct(clone[n]);
+		}
+		b = end;
+	}
+	if (!atomic_dec_and_test(&remaining))
+		wait_var_event(&remaining, !atomic_read(&remaining));
+
+	/* All clones go back first: the bio set reserves only one fan-out. */
+	for (i = 0; i < n; i++) {
+		status[i] = clone[i] ? clone[i]->bi_status : BLK_STS_RESOURCE;
+		if (clone[i])
+			bio_put(clone[i]);
+	}
+	for (i = 0; i < n; i++) {
+		blk_status_t s = status[i];
+		sector_t at = sector + ((start[i] - off) << rc->shift);
+
+		if (!s) {
+			if (on_main)
+				WRITE_ONCE(rc->fail_streak, 0);
+			continue;
+		}
+		if (rv->stop)
+			continue;
+		if (!remap_media_error(s)) {
+			rv->stop = s;
+			continue;
+		}
+		if (len[i] > unit && !rc->main_failed)
+			remap_probe(rc, rv, bdev, at, start[i], len[i]);
+		else if (on_main)
+			remap_bad_on_main(rc, rv, start[i], len[i]);
+		else
+			remap_bad_on_spare(rc, rv, start[i], len[i]);
+	}
+	/* A part cut off by the fan-out limit: the same again. */
+	if (b < off + nr && !rv->stop)
+		remap_probe(rc, rv, bdev, sector + ((b - off) << rc->shift), b, off + nr - b);
 }
 
-static void remap_recover(struct remap_c *rc, struct bio *bio)
+/*
+ * Recover a bio that failed with a media error.  The table may have changed
+ * since the bio was mapped (another bio remapped one of its blocks), so each
+ * run of its blocks is redone where the table says now.
+ */
+static void remap_recover(struct remap_c *rc, struct bio *bio, bool *changed,
+			  bool *flush)
 {
+	struct remap_store *st = rc->st;
 	struct remap_io *io = dm_per_bio_data(bio, sizeof(*io));
-	unsigned int nr = io->iter.bi_size >> (SECTOR_SHIFT + rc->shift);
+	u64 nr = io->iter.bi_size >> (SECTOR_SHIFT + rc->shift), b, n;
 	struct remap_recovery rv = {
 		.bio = bio,
-		.iter = io->iter,
-		.bdev = io->flags & RIO_SPARE ? rc->spare->bdev : rc->main->bdev,
 		.block = io->block,
-		.write = bio_op(bio) == REQ_OP_WRITE,
+		.write = bio_op(bio) != REQ_OP_READ,
 	};
+	void *e;
 
-	if (nr == 1) {
-		remap_bad_block(rc, &rv, 0);
-	} else {
-		remap_probe(rc, &rv, 0, nr / 2);
-		remap_probe(rc, &rv, nr / 2, nr - nr / 2);
+	/* The main-relative iterator: the bio may have been sent to the spare. */
+	rv.iter = io->iter;
+	rv.iter.bi_sector = (sector_t)io->block << rc->shift;
+
+	for (b = 0; b < nr && !rv.stop; b += n) {
+		e = xa_load(&st->table, rv.block + b);
+		n = e ? remap_run(st, rv.block + b, rv.block + nr - 1, e) :
+			nr - b;
+		if (!e) {
+			unsigned long idx = rv.block + b;
+
+			if (xa_find(&st->table, &idx, rv.block + nr - 1, XA_PRESENT))
+				n = idx - rv.block - b;
+		}
+		if (!e || (rs_state(e) == RS_PENDING && !rv.write)) {
+			remap_probe(rc, &rv, rc->main->bdev,
+				    (sector_t)(rv.block + b) << rc->shift, b, n);
+		} else if ((rs_state(e) == RS_REMAPPED || rs_state(e) == RS_INFLIGHT) &&
+			   bio_op(bio) != REQ_OP_WRITE_ZEROES) {
+			n = rs_state(e) == RS_INFLIGHT ? 1 : remap_spare_run(st, rv.block + b,
+									 rv.block + nr - 1, e);
+			remap_probe(rc, &rv, rc->spare->bdev,
+				    remap_spare_sector(st, rs_spare(e)), b, n);
+		} else if (rs_state(e) != RS_LOST) {
+			/*
+			 * A write to a pending block goes to a fresh spare block;
+			 * write-zeroes to a remapped one zeroes its spare block.
+			 */
+			n = 1;
+			rv.bad++;
+			if (remap_relocate(rc, bio, &rv.iter, b, rv.block + b, false,
+					   &rv.flush))
+				rv.lost++;
+			else
+				rv.changed = true;
+		} else {
+			rv.lost += n;
+		}
 	}
 
-	if (rv.lost) {
+	*changed |= rv.changed;
+	*flush |= rv.flush;
+	if (rv.stop) {
+		bio->bi_status = rv.stop;
+	} else if (rv.lost) {
 		if (!bio->bi_status)
 			bio->bi_status = BLK_STS_IOERR;
 	} else {
 		if (rv.bad && rv.write)
-			rc->counts.errors_suppressed++;
+			st->counts.errors_suppressed++;
 		bio->bi_status = BLK_STS_OK;
 	}
 }
@@ -430,19 +774,29 @@ static int remap_extent_main(struct remap_c *rc, struct bio *bio, u64 first,
 				    bio->bi_opf & REQ_NOUNMAP ? BLKDEV_ZERO_NOUNMAP : 0);
 }
 
-static void remap_extent(struct remap_c *rc, struct bio *bio)
+/*
+ * Discard or zero the blocks of @bio: on main where they are not in the
+ * table; write-zeroes also zeroes a remapped block on its spare block and
+ * moves a pending one to a fresh spare block (as a write would).  A
+ * discarded remapped block keeps its spare block.
+ */
+static void remap_extent(struct remap_c *rc, struct bio *bio, bool *changed,
+			 bool *flush)
 {
+	struct remap_store *st = rc->st;
 	struct remap_io *io = dm_per_bio_data(bio, sizeof(*io));
+	bool zero = bio_op(bio) == REQ_OP_WRITE_ZEROES;
 	u64 cur = io->block;
 	u64 last = remap_block(rc, io->iter.bi_sector +
 			       (io->iter.bi_size >> SECTOR_SHIFT) - 1);
+	struct bvec_iter it = io->iter;
 	unsigned long idx;
 	int r = 0;
 	void *e;
 
 	while (!r && cur <= last) {
 		idx = cur;
-		e = xa_find(&rc->table, &idx, last, XA_PRESENT);
+		e = xa_find(&st->table, &idx, last, XA_PRESENT);
 		if (!e) {
 			r = remap_extent_main(rc, bio, cur, last + 1);
 			break;
@@ -451,13 +805,28 @@ static void remap_extent(struct remap_c *rc, struct bio *bio)
 			r = remap_extent_main(rc, bio, cur, idx);
 		if (r)
 			break;
-		if (rs_state(e) != RS_REMAPPED)
-			r = remap_extent_main(rc, bio, idx, idx + 1);
-		else if (bio_op(bio) == REQ_OP_WRITE_ZEROES)
-			r = blkdev_issue_zeroout(rc->spare->bdev,
-						 remap_spare_sector(rc, rs_spare(e)),
-						 1 << rc->shift, GFP_NOIO, 0);
-		/* A discarded remapped block keeps its spare block. */
+		switch (rs_state(e)) {
+		case RS_REMAPPED:
+			if (zero) {
+				*flush = true;
+				r = blkdev_issue_zeroout(rc->spare->bdev,
+							 remap_spare_sector(st, rs_spare(e)),
+							 1 << rc->shift, GFP_NOIO,
+							 BLKDEV_ZERO_NOUNMAP);
+			}
+			break;
+		case RS_PENDING:
+			/* Zeroes go to a fresh spare block, as a write's data would. */
+			if (zero && !remap_relocate(rc, bio, &it, idx - io->block, idx,
+						    false, flush))
+				*changed = true;
+			else
+				r = remap_extent_main(rc, bio, idx, idx + 1);
+			break;
+		default:
+			r = -EIO;
+			break;
+		}
 		cur = idx + 1;
 	}
 	bio->bi_status = errno_to_blk_status(r);
@@ -471,70 +840,102 @@ static void remap_extent(struct remap_c *rc, struct bio *bio)
 static void remap_resubmit(struct remap_c *rc, struct bio *bio)
 {
 	struct remap_io *io = dm_per_bio_data(bio, sizeof(*io));
-	void *e = xa_load(&rc->table, io->block);
+	void *e;
 
+	bio_set_dev(bio, rc->main->bdev);
 	bio->bi_iter = io->iter;
 	io->flags = 0;
-	if (e && rs_state(e) == RS_REMAPPED)
+	if (op_is_write(bio_op(bio)))
+		remap_count_write(rc, bio, io);
+	e = xa_load(&rc->st->table, io->block);
+	if (!e || rs_state(e) == RS_PENDING) {
+		/* A pending block's write could not be remapped: main it is. */
+		dm_submit_bio_remap(bio, NULL);
+		return;
+	}
+	remap_uncount_write(rc, io);
+	switch (rs_state(e)) {
+	case RS_REMAPPED:
 		remap_to_spare(rc, bio, io, rs_spare(e));
-	else
-		io->iter = bio->bi_iter;
-	submit_bio_noacct(bio);
+		dm_submit_bio_remap(bio, NULL);
+		break;
+	case RS_LOST:
+		bio->bi_status = BLK_STS_IOERR;
+		io->flags |= RIO_DONE;
+		bio_endio(bio);
+		break;
+	default:
+		/* Fenced by a remap message meanwhile: back to the worker. */
+		remap_defer(rc, bio);
+		break;
+	}
 }
 
 static void remap_worker(struct work_struct *ws)
 {
 	struct remap_c *rc = container_of(ws, struct remap_c, work);
-	struct bio_list failed, deferred, extent, resubmit, done;
+	struct remap_store *st = rc->st;
+	struct bio_list failed, deferred, resubmit, done, needs_commit;
+	bool changed, flush = false;
 	struct remap_io *io;
 	struct bio *bio;
 	void *e;
 
-	bio_list_init(&extent);
 	bio_list_init(&resubmit);
 	bio_list_init(&done);
+	bio_list_init(&needs_commit);
 
-	xa_lock_irq(&rc->table);
+	spin_lock_irq(&rc->lock);
 	failed = rc->failed;
 	deferred = rc->deferred;
 	bio_list_init(&rc->failed);
 	bio_list_init(&rc->deferred);
-	xa_unlock_irq(&rc->table);
+	spin_unlock_irq(&rc->lock);
 
-	mutex_lock(&rc->table_lock);
+	mutex_lock(&st->lock);
 	while ((bio = bio_list_pop(&failed))) {
-		remap_recover(rc, bio);
-		bio_list_add(&done, bio);
+		changed = false;
+		remap_recover(rc, bio, &changed, &flush);
+		bio_list_add(changed ? &needs_commit : &done, bio);
 	}
 
 	while ((bio = bio_list_pop(&deferred))) {
 		io = dm_per_bio_data(bio, sizeof(*io));
+		changed = false;
 		if (bio_op(bio) != REQ_OP_READ && bio_op(bio) != REQ_OP_WRITE) {
-			bio_list_add(&extent, bio);
+			remap_extent(rc, bio, &changed, &flush);
+			bio_list_add(changed ? &needs_commit : &done, bio);
 			continue;
 		}
-		e = xa_load(&rc->table, io->block);
+		e = xa_load(&st->table, io->block);
 		if (bio_op(bio) == REQ_OP_WRITE && e && rs_state(e) == RS_PENDING &&
-		    !remap_relocate(rc, bio, &io->iter, 0, io->block, false)) {
+		    rc->writable &&
+		    !remap_relocate(rc, bio, &io->iter, 0, io->block, false, &flush)) {
 			bio->bi_status = BLK_STS_OK;
-			bio_list_add(&done, bio);
+			bio_list_add(&needs_commit, bio);
 			continue;
 		}
-		/* Remapped, in flight until the commit below, or no spare. */
+		/* Remapped, in flight until the commit below, or no entry now. */
 		bio_list_add(&resubmit, bio);
 	}
 
 	if (remap_commit(rc)) {
-		bio_list_for_each(bio, &done)
+		bio_list_for_each(bio, &needs_commit)
 			bio->bi_status = BLK_STS_IOERR;
 	}
+	mutex_unlock(&st->lock);
 
-	while ((bio = bio_list_pop(&extent))) {
-		remap_extent(rc, bio);
-		bio_list_add(&done, bio);
+	/* Zeroed spare blocks are durable before the bios complete. */
+	if (flush && rc->spare_fua && blkdev_issue_flush(rc->spare->bdev)) {
+		bio_list_for_each(bio, &done)
+			if (bio_op(bio) == REQ_OP_WRITE_ZEROES)
+				bio->bi_status = BLK_STS_IOERR;
+		bio_list_for_each(bio, &needs_commit)
+			if (bio_op(bio) == REQ_OP_WRITE_ZEROES)
+				bio->bi_status = BLK_STS_IOERR;
 	}
-	mutex_unlock(&rc->table_lock);
 
+	bio_list_merge(&done, &needs_commit);
 	while ((bio = bio_list_pop(&done))) {
 		io = dm_per_bio_data(bio, sizeof(*io));
 		io->flags |= RIO_DONE;
@@ -551,72 +952,113 @@ void remap_flush_worker(struct remap_c *rc)
 
 enum remap_health remap_get_health(struct remap_c *rc)
 {
-	if (READ_ONCE(rc->md.failed))
+	struct remap_store *st = rc->st;
+
+	if (READ_ONCE(st->md.failed) || READ_ONCE(rc->main_failed) ||
+	    READ_ONCE(st->counts.lost))
 		return RH_FAILED;
-	if (READ_ONCE(rc->spare_next) >= rc->spare_blocks)
+	if (READ_ONCE(st->spare_next) >= st->spare_blocks)
 		return RH_EXHAUSTED;
-	if (READ_ONCE(rc->counts.pending) || READ_ONCE(rc->counts.spare_errors) ||
-	    READ_ONCE(rc->counts.retired))
+	if (READ_ONCE(st->counts.pending) || READ_ONCE(st->counts.spare_errors) ||
+	    READ_ONCE(st->counts.retired))
 		return RH_DEGRADED;
 	return RH_OK;
 }
 
 /* ----------------------------------------------------------------------
- * Message helpers (process context)
+ * Message helpers (process context; the device is not suspended)
  */
 
 /*
  * Copy main block @block to a spare block if it can be read, else mark it
- * pending.  Writes a one-line reply.
+ * pending.  The block is fenced first (map defers I/O to it) and writes
+ * already sent to main are waited for, so no write acknowledged by main
+ * is hidden behind an older copy.  Writes a one-line reply.
  */
 int remap_manual(struct remap_c *rc, u64 block, char *result,
 		 unsigned int maxlen)
 {
+	struct remap_store *st = rc->st;
 	unsigned int len = 512 << rc->shift;
+	struct bvec_iter it = {
+		.bi_sector = (sector_t)block << rc->shift,
+		.bi_size = len,
+	};
+	bool flush = false;
 	struct page *page;
 	struct bio *bio;
+	u64 pslot = RS_NO_PSLOT;
 	void *e;
 	int r;
 
-	page = alloc_page(GFP_KERNEL);
+	if (len > PAGE_SIZE)
+		return -EOPNOTSUPP;
+	page = alloc_page(GFP_NOIO);
 	if (!page)
 		return -ENOMEM;
-	bio = bio_alloc(rc->main->bdev, 1, REQ_OP_READ | REQ_SYNC, GFP_KERNEL);
+	bio = bio_alloc(rc->main->bdev, 1, REQ_OP_READ | REQ_SYNC, GFP_NOIO);
 	__bio_add_page(bio, page, len, 0);
-	bio->bi_iter.bi_sector = (sector_t)block << rc->shift;
+	bio->bi_iter.bi_sector = it.bi_sector;
 
-	mutex_lock(&rc->table_lock);
-	e = xa_load(&rc->table, block);
+	mutex_lock(&st->lock);
+	e = xa_load(&st->table, block);
 	if (e && rs_state(e) == RS_REMAPPED) {
 		scnprintf(result, maxlen, "block %llu already remapped to spare block %llu",
 			  block, rs_spare(e));
 		r = 1;
+		goto out;
+	}
+	if (e && rs_state(e) == RS_LOST) {
+		r = -EIO;
+		goto out;
+	}
+	r = remap_make_room(rc, 3);
+	if (r)
+		goto out;
+	if (e)
+		pslot = rs_spare(e);
+	r = remap_table_set(st, block, rs_entry(pslot, RS_FENCED));
+	if (r)
+		goto out;
+	r = remap_drain_writes(rc);
+	if (r) {
+		/* Interrupted while waiting: as it was. */
+		if (e)
+			remap_table_set(st, block, e);
+		else
+			remap_table_erase(st, block);
 	} else if (submit_bio_wait(bio)) {
-		remap_mark_pending(rc, block);
+		/* Unreadable: it stays (or becomes) pending. */
+		if (!e)
+			pslot = remap_meta_pending_add(rc, block);
+		remap_table_set(st, block, rs_entry(pslot, RS_PENDING));
 		r = remap_commit(rc);
 		if (!r) {
 			scnprintf(result, maxlen, "block %llu unreadable: pending", block);
 			r = 1;
 		}
 	} else {
-		/* Reuse the read bio's iterator for the spare write. */
-		struct bvec_iter it = {
-			.bi_sector = (sector_t)block << rc->shift,
-			.bi_size = len,
-		};
-
-		r = remap_relocate(rc, bio, &it, 0, block, false);
-		if (!r)
+		/* From fenced straight to in flight: no window without an entry. */
+		r = remap_relocate(rc, bio, &it, 0, block, false, &flush);
+		if (r) {
+			if (e)
+				remap_table_set(st, block, e);
+			else
+				remap_table_erase(st, block);
+		} else {
 			r = remap_commit(rc);
+		}
 		if (!r) {
-			e = xa_load(&rc->table, block);
+			e = xa_load(&st->table, block);
 			scnprintf(result, maxlen, "block %llu remapped to spare block %llu",
 				  block, rs_spare(e));
 			r = 1;
 		}
 	}
-	mutex_unlock(&rc->table_lock);
-
+out:
+	mutex_unlock(&st->lock);
+	/* Bios that waited on the fence go where the table says now. */
+	queue_work(rc->wq, &rc->work);
 	bio_put(bio);
 	__free_page(page);
 	return r;
@@ -624,19 +1066,26 @@ int remap_manual(struct remap_c *rc, u64 block, char *result,
 
 int remap_clear_pending(struct remap_c *rc, u64 block)
 {
+	struct remap_store *st = rc->st;
 	void *e;
 	int r = -EINVAL;
 
-	mutex_lock(&rc->table_lock);
-	e = xa_load(&rc->table, block);
+	mutex_lock(&st->lock);
+	e = xa_load(&st->table, block);
 	if (e && rs_state(e) == RS_PENDING) {
-		xa_erase_irq(&rc->table, block);
-		WRITE_ONCE(rc->nr_entries, rc->nr_entries - 1);
-		rc->counts.pending--;
+		if (READ_ONCE(st->md.failed)) {
+			r = -EIO;
+			goto out;
+		}
+		r = remap_make_room(rc, 1);
+		if (r)
+			goto out;
+		remap_table_erase(st, block);
 		remap_meta_pending_del(rc, rs_spare(e));
 		r = remap_commit(rc);
 	}
-	mutex_unlock(&rc->table_lock);
+out:
+	mutex_unlock(&st->lock);
 	return r;
 }
 
@@ -648,27 +1097,38 @@ int remap_engine_init(struct remap_c *rc)
 {
 	int r;
 
-	xa_init_flags(&rc->table, XA_FLAGS_LOCK_IRQ);
+	spin_lock_init(&rc->lock);
 	bio_list_init(&rc->failed);
 	bio_list_init(&rc->deferred);
-	mutex_init(&rc->table_lock);
+	init_waitqueue_head(&rc->drain_wq);
 	INIT_WORK(&rc->work, remap_worker);
 
-	r = bioset_init(&rc->bs, BIO_POOL_SIZE, 0, 0);
-	if (r)
-		return r;
-	rc->wq = alloc_ordered_workqueue("dm-remap", WQ_MEM_RECLAIM);
-	if (!rc->wq) {
-		bioset_exit(&rc->bs);
+	rc->inflight = alloc_percpu(struct remap_inflight);
+	if (!rc->inflight)
 		return -ENOMEM;
+	/* A probe fan-out, plus one clone for a relocation. */
+	r = bioset_init(&rc->bs, PROBE_FANOUT + 1, 0, 0);
+	if (r)
+		goto bad;
+	rc->wq = alloc_ordered_workqueue("kdmremap/%s", WQ_MEM_RECLAIM,
+					 remap_name(rc));
+	if (!rc->wq) {
+		r = -ENOMEM;
+		goto bad_bs;
 	}
 	return 0;
+bad_bs:
+	bioset_exit(&rc->bs);
+bad:
+	free_percpu(rc->inflight);
+	rc->inflight = NULL;
+	return r;
 }
 
 void remap_engine_exit(struct remap_c *rc)
 {
-	destroy_workqueue(rc->wq);
+	if (rc->wq)
+		destroy_workqueue(rc->wq);
 	bioset_exit(&rc->bs);
-	xa_destroy(&rc->table);
-	mutex_destroy(&rc->table_lock);
+	free_percpu(rc->inflight);
 }

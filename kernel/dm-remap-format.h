@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
- * dm-remap on-disk format, version 1.  Shared by the kernel target and by
- * userspace (libdmremap, tests) unchanged: fixed-width little-endian fields
- * only, no kernel-only types.  docs/FORMAT.md describes it in prose.
+ * dm-remap on-disk format, versions 1 and 2.  Shared by the kernel target
+ * and by userspace (libdmremap, tests) unchanged: fixed-width little-endian
+ * fields only, no kernel-only types.  docs/FORMAT.md describes it in prose.
  *
  * Spare device layout, in 512-byte sectors:
  *
@@ -10,7 +10,7 @@
  *   8                superblock, copy B            (one 4 KiB block)
  *   16               metadata copy A               (meta_blocks 4 KiB blocks)
  *   meta_b           metadata copy B               (meta_blocks 4 KiB blocks)
- *   data_start       spare block 0, 1, ...         (block_size bytes each)
+ *   data_start       spare block 0, 1, ...         (slot_size bytes apart)
  *
  * Metadata block i of a copy holds entries i*DMR_ENTRIES_PER_BLOCK onwards
  * of one of two slot arrays: the first remap_meta_blocks blocks hold the
@@ -18,13 +18,22 @@
  * slots (a set of main blocks that failed a read).  Each block carries a
  * crc32c, the generation of the commit that wrote it and its own index; the
  * copy with the valid crc and the higher generation wins.
+ *
+ * Version 2 sizes everything by use: a format writes only the superblocks,
+ * and only the metadata blocks below remap_meta_used and pending_meta_used
+ * (both copies of each written before the superblock counts them) are ever
+ * read.  Its spare blocks are slot_size apart (the spare's physical block
+ * when that is larger than a block), and it records the main device's
+ * identity.  Version 1 spares (every metadata block written at format,
+ * slot_size = block_size) still load and stay version 1.
  */
 #ifndef DM_REMAP_FORMAT_H
 #define DM_REMAP_FORMAT_H
 
 #include <linux/types.h>
 
-#define DMR_FORMAT_VERSION	1
+#define DMR_FORMAT_V1		1
+#define DMR_FORMAT_VERSION	2	/* written by a format */
 #define DMR_SB_MAGIC		0x50414d4552524d44ULL	/* "DMRREMAP" */
 #define DMR_META_MAGIC		0x4154454dU		/* "META" */
 
@@ -34,12 +43,13 @@
 #define DMR_SB_B_SECTOR		DMR_META_BLOCK_SECTORS
 #define DMR_META_A_SECTOR	(2 * DMR_META_BLOCK_SECTORS)
 #define DMR_UUID_LEN		128
+#define DMR_MAIN_ID_LEN		128
 
 /* Superblock state flags. */
 #define DMR_STATE_METADATA_FAILED	(1U << 0)	/* a metadata write failed */
 #define DMR_STATE_KNOWN			DMR_STATE_METADATA_FAILED
 
-/* No feature flags are defined in version 1: any bit set is refused. */
+/* No feature flags are defined in versions 1 and 2: any bit set is refused. */
 #define DMR_INCOMPAT_KNOWN	0U
 
 struct dmr_disk_sb {
@@ -62,7 +72,17 @@ struct dmr_disk_sb {
 	__le64 data_start;	/* sector of spare block 0 */
 	__le64 created;		/* seconds since the epoch, informational */
 	char uuid[DMR_UUID_LEN]; /* dm UUID of the device, NUL-padded; may be empty */
+	/* Version 2 only (zero in version 1). */
+	__le32 slot_size;	/* bytes between spare blocks: >= block_size */
+	__le32 remap_meta_used;	/* remap metadata blocks in use: [0, used) */
+	__le32 pending_meta_used; /* pending metadata blocks in use */
+	__le32 reserved;	/* must be 0 */
+	__le64 main_sectors;	/* whole main device at format; 0 = unknown */
+	char main_id[DMR_MAIN_ID_LEN]; /* main device identity, NUL-padded */
 } __attribute__((packed));
+
+/* The version 1 superblock ends at the uuid. */
+#define DMR_SB_V1_SIZE	240
 
 enum dmr_meta_kind {
 	DMR_META_REMAP = 1,

@@ -64,6 +64,7 @@ static int parse_options(struct dm_arg_set *as, struct remap_c *rc,
 static int remap_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 {
 	struct dm_arg_set as = { .argc = argc, .argv = argv };
+	struct block_device *main, *spare;
 	struct remap_c *rc;
 	bool format = false;
 	int r;
@@ -79,6 +80,8 @@ static int remap_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		return -ENOMEM;
 	}
 	ti->private = rc;
+	rc->ti = ti;
+	rc->writable = dmr_table_writable(ti);
 
 	r = dmr_get_device(ti, dm_shift_arg(&as), &rc->main);
 	if (r) {
@@ -91,9 +94,11 @@ static int remap_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		ti->error = "Spare device lookup failed";
 		goto bad;
 	}
+	main = rc->main->bdev;
+	spare = rc->spare->bdev;
 
 	r = -EINVAL;
-	if (rc->main->bdev == rc->spare->bdev) {
+	if (main == spare) {
 		ti->error = "Main and spare are the same device";
 		goto bad;
 	}
@@ -103,41 +108,46 @@ static int remap_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		goto bad;
 
 	r = -EINVAL;
-	if (ti->len > bdev_nr_sectors(rc->main->bdev)) {
+	if (ti->len > bdev_nr_sectors(main)) {
 		ti->error = "Target length exceeds main device size";
 		goto bad;
 	}
-	if (bdev_logical_block_size(rc->spare->bdev) >
-	    bdev_logical_block_size(rc->main->bdev)) {
+	if (bdev_is_zoned(spare)) {
+		ti->error = "Zoned spare devices are not supported (spare blocks are written in any order)";
+		goto bad;
+	}
+	if (bdev_logical_block_size(spare) > bdev_logical_block_size(main)) {
 		ti->error = "Spare logical block size larger than main's";
 		goto bad;
 	}
 
-	rc->shift = ilog2(bdev_logical_block_size(rc->main->bdev)) - SECTOR_SHIFT;
-	rc->main_blocks = ti->len >> rc->shift;
+	rc->shift = ilog2(bdev_logical_block_size(main)) - SECTOR_SHIFT;
+	if (ti->len & ((1U << rc->shift) - 1)) {
+		ti->error = "Target length is not a multiple of main's logical block size";
+		goto bad;
+	}
+	if ((ti->len >> rc->shift) >= DMR_MAX_BLOCKS >> 1) {
+		ti->error = "Target length too large";
+		goto bad;
+	}
+	/* Recovery narrows a failed bio down to main's physical blocks. */
+	rc->unit_shift = ilog2(max(bdev_physical_block_size(main),
+				   bdev_logical_block_size(main))) - SECTOR_SHIFT -
+			 rc->shift;
 	/*
 	 * Flushes reach the spare only if the dm device advertises a write
 	 * cache, which it does when main has one; otherwise write through.
 	 */
-	rc->spare_fua = bdev_write_cache(rc->spare->bdev) &&
-			!bdev_write_cache(rc->main->bdev);
+	rc->spare_fua = bdev_write_cache(spare) && !bdev_write_cache(main);
 
-	rc->stats = alloc_percpu(struct remap_stats);
-	if (!rc->stats) {
-		ti->error = "Cannot allocate statistics";
-		r = -ENOMEM;
-		goto bad;
-	}
 	r = remap_engine_init(rc);
 	if (r) {
-		ti->error = "Cannot allocate workqueue";
+		ti->error = "Cannot allocate the bio set, counters or workqueue";
 		goto bad;
 	}
-
-	rc->ti = ti;
-	r = remap_meta_open(rc, format, &ti->error);
+	r = remap_store_attach(rc, format, &ti->error);
 	if (r)
-		goto bad_meta;
+		goto bad_engine;
 
 	/* One flush for main, one for the spare, which holds remapped data. */
 	ti->num_flush_bios = 2;
@@ -146,11 +156,9 @@ static int remap_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	ti->per_io_data_size = sizeof(struct remap_io);
 	return 0;
 
-bad_meta:
-	remap_meta_close(rc);
+bad_engine:
 	remap_engine_exit(rc);
 bad:
-	free_percpu(rc->stats);
 	if (rc->spare)
 		dm_put_device(ti, rc->spare);
 	if (rc->main)
@@ -165,8 +173,7 @@ static void remap_dtr(struct dm_target *ti)
 	struct remap_c *rc = ti->private;
 
 	remap_engine_exit(rc);
-	remap_meta_close(rc);
-	free_percpu(rc->stats);
+	remap_store_detach(rc);
 	dm_put_device(ti, rc->spare);
 	dm_put_device(ti, rc->main);
 	kfree(rc);
@@ -175,6 +182,7 @@ static void remap_dtr(struct dm_target *ti)
 static int remap_map(struct dm_target *ti, struct bio *bio)
 {
 	struct remap_c *rc = ti->private;
+	struct remap_store *st = rc->st;
 	struct remap_io *io = dm_per_bio_data(bio, sizeof(*io));
 
 	io->flags = 0;
@@ -185,20 +193,44 @@ static int remap_map(struct dm_target *ti, struct bio *bio)
 		io->iter = bio->bi_iter;
 		return DM_MAPIO_REMAPPED;
 	}
+	/* A read-only table writes nothing (dm only warns about such bios). */
+	if (unlikely(op_is_write(bio_op(bio)) && !rc->writable))
+		return DM_MAPIO_KILL;
 
 	bio_set_dev(bio, rc->main->bdev);
 	bio->bi_iter.bi_sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
 	io->iter = bio->bi_iter;
 	io->block = remap_block(rc, bio->bi_iter.bi_sector);
-	if (bio_op(bio) == REQ_OP_READ)
-		this_cpu_inc(rc->stats->reads);
-	else if (bio_op(bio) == REQ_OP_WRITE)
-		this_cpu_inc(rc->stats->writes);
+	if (bio_op(bio) == REQ_OP_READ) {
+		this_cpu_inc(st->stats->reads);
+	} else if (op_is_write(bio_op(bio))) {
+		if (bio_op(bio) == REQ_OP_WRITE)
+			this_cpu_inc(st->stats->writes);
+		/* Counted before the table is read: see remap_drain_writes(). */
+		remap_count_write(rc, bio, io);
+	}
 
 	/* No table entries: nothing to look up, no lock taken. */
-	if (likely(!READ_ONCE(rc->nr_entries)))
+	if (likely(!READ_ONCE(st->nr_entries)))
 		return DM_MAPIO_REMAPPED;
 	return remap_map_slow(rc, bio, io);
+}
+
+/* Which failures the worker recovers: media errors of data I/O. */
+static bool remap_recoverable(struct remap_c *rc, struct bio *bio,
+			      struct remap_io *io, blk_status_t error)
+{
+	enum req_op op = bio_op(bio);
+
+	if (op != REQ_OP_READ && op != REQ_OP_WRITE && op != REQ_OP_WRITE_ZEROES)
+		return false;
+	if (!io->iter.bi_size || !rc->writable || READ_ONCE(rc->main_failed))
+		return false;
+	/* Read-ahead may fail for any reason: the real read will tell. */
+	if (bio->bi_opf & REQ_RAHEAD)
+		return false;
+	/* Only media errors: no space, a device gone, a transport fault are not. */
+	return error == BLK_STS_IOERR || error == BLK_STS_MEDIUM;
 }
 
 static int remap_end_io(struct dm_target *ti, struct bio *bio,
@@ -207,56 +239,61 @@ static int remap_end_io(struct dm_target *ti, struct bio *bio,
 	struct remap_c *rc = ti->private;
 	struct remap_io *io = dm_per_bio_data(bio, sizeof(*io));
 
-	if (likely(!*error) || (io->flags & RIO_DONE))
+	if (io->flags & RIO_DONE)
 		return DM_ENDIO_DONE;
-	/* An unsupported operation is no media error; callers fall back. */
-	if (*error == BLK_STS_NOTSUPP)
+	remap_uncount_write(rc, io);
+	if (likely(!*error)) {
+		if (unlikely(READ_ONCE(rc->fail_streak)) && !(io->flags & RIO_SPARE) &&
+		    io->iter.bi_size)
+			WRITE_ONCE(rc->fail_streak, 0);
 		return DM_ENDIO_DONE;
+	}
 
 	if (bio_op(bio) == REQ_OP_READ)
-		this_cpu_inc(rc->stats->read_errors);
+		this_cpu_inc(rc->st->stats->read_errors);
 	else
-		this_cpu_inc(rc->stats->write_errors);
+		this_cpu_inc(rc->st->stats->write_errors);
 
-	/* Only data reads and writes are recovered; NOWAIT retries are the caller's. */
-	if ((bio_op(bio) != REQ_OP_READ && bio_op(bio) != REQ_OP_WRITE) ||
-	    !io->iter.bi_size || *error == BLK_STS_AGAIN)
+	if (!remap_recoverable(rc, bio, io, *error))
 		return DM_ENDIO_DONE;
-
 	remap_queue_failed(rc, bio);
 	return DM_ENDIO_INCOMPLETE;
 }
 
 /*
- * STATUSTYPE_INFO line, version 2 (documented in dm-remap(7) and README):
- *   2 <reads> <writes> <read_errors> <write_errors> <remapped> <pending>
+ * STATUSTYPE_INFO line, version 3 (documented in dm-remap(7) and README):
+ *   3 <reads> <writes> <read_errors> <write_errors> <remapped> <pending>
  *     <spare_used> <spare_total> <retired> <errors_suppressed>
- *     <spare_errors> <suppress on|off> <health>
+ *     <spare_errors> <suppress on|off> <health> <lost> <failure>
+ *     <counters_since>
  * The leading field is the status format version; later versions only
- * append fields.
+ * append fields (version 2 ended at <health>).
  */
 static void remap_status(struct dm_target *ti, status_type_t type,
 			 unsigned int status_flags, char *result,
 			 unsigned int maxlen)
 {
 	struct remap_c *rc = ti->private;
+	struct remap_store *st = rc->st;
 	const char *suppress = READ_ONCE(rc->suppress) ? "on" : "off";
 	struct remap_stats sum;
 	unsigned int sz = 0;
 
 	switch (type) {
 	case STATUSTYPE_INFO:
-		remap_sum_stats(rc, &sum);
-		DMEMIT("2 %llu %llu %llu %llu", sum.reads, sum.writes,
+		remap_sum_stats(st, &sum);
+		DMEMIT("3 %llu %llu %llu %llu", sum.reads, sum.writes,
 		       sum.read_errors, sum.write_errors);
 		DMEMIT(" %llu %llu %llu %llu %llu %llu %llu %s %s",
-		       READ_ONCE(rc->counts.remapped),
-		       READ_ONCE(rc->counts.pending),
-		       READ_ONCE(rc->spare_next), rc->spare_blocks,
-		       READ_ONCE(rc->counts.retired),
-		       READ_ONCE(rc->counts.errors_suppressed),
-		       READ_ONCE(rc->counts.spare_errors), suppress,
+		       READ_ONCE(st->counts.remapped),
+		       READ_ONCE(st->counts.pending),
+		       READ_ONCE(st->spare_next), st->spare_blocks,
+		       READ_ONCE(st->counts.retired),
+		       READ_ONCE(st->counts.errors_suppressed),
+		       READ_ONCE(st->counts.spare_errors), suppress,
 		       remap_health_name(remap_get_health(rc)));
+		DMEMIT(" %llu %s %lld", READ_ONCE(st->counts.lost),
+		       remap_failure_name(rc), (long long)READ_ONCE(st->counters_since));
 		break;
 	case STATUSTYPE_TABLE:
 		DMEMIT("%s %s 1 %s", rc->main->name, rc->spare->name,
@@ -270,11 +307,6 @@ static void remap_status(struct dm_target *ti, status_type_t type,
 	}
 }
 
-static int remap_preresume(struct dm_target *ti)
-{
-	return remap_meta_preresume(ti->private);
-}
-
 static void remap_postsuspend(struct dm_target *ti)
 {
 	/* dm has waited for our bios; make sure no worker pass is left. */
@@ -286,7 +318,13 @@ static int remap_iterate_devices(struct dm_target *ti,
 {
 	struct remap_c *rc = ti->private;
 
-	/* Only main shapes the queue limits; the spare holds a few blocks. */
+	/*
+	 * Only main shapes the queue limits (the spare holds a few blocks and
+	 * must not take discard or write-zeroes away from the device); what the
+	 * spare needs is handled in the target: it may not be zoned, it is
+	 * written through (FUA) when only it caches writes, and its blocks are
+	 * its physical blocks apart.
+	 */
 	return fn(ti, rc->main, 0, ti->len, data);
 }
 
@@ -295,7 +333,10 @@ static void remap_io_hints(struct dm_target *ti, struct queue_limits *limits)
 	struct remap_c *rc = ti->private;
 	struct block_device *main = rc->main->bdev;
 
-	/* The remap granularity is main's logical block: never advertise less. */
+	/*
+	 * dm stacks main's limits already; the remap granularity is main's
+	 * logical block, so never advertise less even if that changes.
+	 */
 	limits->logical_block_size = max_t(unsigned int,
 					   limits->logical_block_size,
 					   bdev_logical_block_size(main));
@@ -306,14 +347,13 @@ static void remap_io_hints(struct dm_target *ti, struct queue_limits *limits)
 
 static struct target_type remap_target = {
 	.name = "remap",
-	.version = {1, 0, 0},
+	.version = {1, 1, 0},
 	.module = THIS_MODULE,
 	.ctr = remap_ctr,
 	.dtr = remap_dtr,
 	.map = remap_map,
 	.end_io = remap_end_io,
 	.postsuspend = remap_postsuspend,
-	.preresume = remap_preresume,
 	.status = remap_status,
 	.message = remap_message,
 	.iterate_devices = remap_iterate_devices,

@@ -1,6 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * dm-remap: internal definitions shared by the target's source files.
+ *
+ * Two objects:
+ *  - struct remap_store, one per spare device in use: the remap table, the
+ *    counters and the on-disk metadata.  Every table of one dm device that
+ *    names the spare shares it (the live table and one being loaded), so a
+ *    reload never re-reads the metadata and never races the live table's
+ *    commits: there is one writer, under one lock.
+ *  - struct remap_c, one per target: the devices of its table line, its
+ *    options, and the bios it is recovering.
  */
 #ifndef DM_REMAP_H
 #define DM_REMAP_H
@@ -9,6 +18,8 @@
 #include <linux/device-mapper.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
@@ -17,23 +28,32 @@
 #define DM_MSG_PREFIX "remap"
 
 /*
+ * xarray indices are unsigned long and values hold BITS_PER_LONG - 1 bits:
+ * main and spare block numbers need 64 bits.  Debian still builds 32-bit
+ * kernels; refuse them rather than alias blocks.
+ */
+#if BITS_PER_LONG != 64
+#error "dm-remap needs a 64-bit kernel"
+#endif
+
+/*
  * A table entry lives in an xarray indexed by main block number (relative to
- * the start of main) and is an xarray value: (n << 2) | state, where n is
- * the spare block (remapped, in flight) or the pending slot (pending).
- * In-flight entries also carry XA_MARK_0 until they are committed.
+ * the start of main) and is an xarray value: (n << RS_SHIFT) | state.
  */
 enum remap_state {
-	RS_REMAPPED = 0,	/* reads and writes go to the spare block */
-	RS_PENDING = 1,		/* unreadable on main; next write is remapped */
-	RS_INFLIGHT = 2,	/* spare block written, entry not yet committed */
+	RS_REMAPPED,	/* reads and writes go to spare block n */
+	RS_PENDING,	/* unreadable on main (n: pending slot); next write is remapped */
+	RS_INFLIGHT,	/* spare block n written, entry not yet committed */
+	RS_FENCED,	/* being copied by the remap message: I/O waits (n: as pending) */
+	RS_LOST,	/* its entry could not be made durable: I/O fails (n: spare block) */
 };
-#define RS_MASK 3
-#define RS_MARK_NEW XA_MARK_0
-#define RS_NO_PSLOT ((1ULL << 60) - 1)	/* pending, but not on disk */
+#define RS_SHIFT	3
+#define RS_MASK		((1UL << RS_SHIFT) - 1)
+#define RS_NO_PSLOT	((1ULL << 60) - 1)	/* pending, but not on disk */
 
-static inline void *rs_entry(u64 spare, enum remap_state st)
+static inline void *rs_entry(u64 n, enum remap_state st)
 {
-	return xa_mk_value((spare << 2) | st);
+	return xa_mk_value((unsigned long)(n << RS_SHIFT) | st);
 }
 
 static inline enum remap_state rs_state(void *e)
@@ -43,14 +63,14 @@ static inline enum remap_state rs_state(void *e)
 
 static inline u64 rs_spare(void *e)
 {
-	return xa_to_value(e) >> 2;
+	return xa_to_value(e) >> RS_SHIFT;
 }
 
 enum remap_health {
 	RH_OK,
 	RH_DEGRADED,	/* pending blocks, spare errors or retired spare blocks */
 	RH_EXHAUSTED,	/* no free spare block left */
-	RH_FAILED,	/* metadata cannot be written: no new remaps */
+	RH_FAILED,	/* metadata cannot be written, or main fails everything */
 };
 
 /* Per-cpu I/O counters: bumped on the hot path without shared cache lines. */
@@ -61,61 +81,90 @@ struct remap_stats {
 	u64 write_errors;	/* write bios that failed (main or spare) */
 };
 
-/* Counters kept by the worker, under table_lock. */
+/* Counters kept under the store's lock. */
 struct remap_counts {
 	u64 errors_suppressed;	/* failed write bios completed OK after remap */
-	u64 spare_errors;	/* failed I/O on the spare device */
-	u64 retired;		/* spare blocks never to be used again */
+	u64 spare_errors;	/* failed reads or writes of spare blocks */
+	u64 retired;		/* spare blocks never to be used again: failed or superseded */
 	u64 remapped;		/* entries in state RS_REMAPPED */
 	u64 pending;		/* entries in state RS_PENDING */
+	u64 lost;		/* entries in state RS_LOST */
 };
 
-/* The on-disk table and its in-memory mirror (dm-remap-metadata.c). */
+/*
+ * The on-disk table's in-memory state (dm-remap-metadata.c), sized by use:
+ * a slot that was never used costs nothing.
+ */
+#define REMAP_MAX_DIRTY	64	/* metadata blocks changed between commits */
+
 struct remap_md {
-	struct remap_spare_user *user;	/* shared with other tables of the device */
 	struct dm_io_client *io;
 	struct dmr_sb sb;
 	u64 generation;			/* of the last commit */
-	u64 *rslot;			/* slot per spare block */
-	u64 *pslot;			/* pending slots */
-	unsigned long *pused;		/* pending slots in use */
-	unsigned long *dirty;		/* metadata blocks to write */
-	u32 nr_dirty;
-	u64 *gens;			/* per block generation, at load */
+	struct xarray rev;		/* spare block -> DMR_SLOT of its remap slot */
+	struct xarray pend;		/* pending slot -> main block (allocating) */
+	u32 dirty[REMAP_MAX_DIRTY];	/* metadata block indices to write */
+	unsigned int nr_dirty;
 	void *block;			/* one metadata block buffer */
-	bool failed;			/* a metadata write failed */
+	bool failed;			/* a metadata write failed: no more commits */
+};
+
+struct remap_store {
+	struct list_head list;		/* in the list of spares in use */
+	dev_t dev;			/* the spare */
+	struct mapped_device *owner;	/* the dm device of every table using it */
+	struct list_head targets;	/* struct remap_c using it */
+	unsigned int users;
+
+	struct mutex lock;		/* table changes, metadata, recovery I/O */
+	struct xarray table;		/* main block -> entry */
+	unsigned long nr_entries;	/* zero: the lock-free fast path */
+	unsigned int shift;		/* block size = 512 << shift */
+	u64 main_blocks;
+	u64 spare_blocks;		/* usable spare blocks */
+	sector_t spare_start;		/* sector of spare block 0 */
+	unsigned int slot_shift;	/* spare block k at spare_start + (k << slot_shift) */
+	u64 spare_next;			/* next never-used spare block */
+	bool exhausted_logged;
+	struct remap_counts counts;
+	struct remap_stats __percpu *stats;
+	time64_t counters_since;	/* load of the store, or clear_stats */
+	struct remap_md md;
+};
+
+/* Writes sent to main, counted per epoch so that a remap can drain them. */
+struct remap_inflight {
+	long writes[2];
 };
 
 struct remap_c {
 	struct dm_target *ti;
 	struct dm_dev *main;
 	struct dm_dev *spare;
+	struct remap_store *st;
+	struct list_head store_link;	/* in st->targets */
 	unsigned int shift;		/* block size = 512 << shift */
-	u64 main_blocks;
-	u64 spare_blocks;		/* usable spare blocks */
-	sector_t spare_start;		/* sector of spare block 0 */
+	unsigned int unit_shift;	/* blocks per recovery probe: main's physical block */
 	bool suppress;			/* absorb write errors by remapping */
 	bool spare_fua;			/* spare caches writes, main does not */
+	bool writable;			/* the table may write (not --readonly) */
+	bool main_failed;		/* failure budget spent: errors pass through */
+	unsigned int fail_streak;	/* failing blocks in a row, reset by a success */
 
-	/* Number of table entries: zero means the lock-free fast path. */
-	unsigned long nr_entries;
-	struct xarray table;
+	/* Bios waiting for the worker. */
+	spinlock_t lock;
+	struct bio_list failed;		/* completed with a media error */
+	struct bio_list deferred;	/* touch a pending, in-flight or fenced block */
 
-	/* Bios waiting for the worker; protected by the table's xa_lock. */
-	struct bio_list failed;		/* completed with an error */
-	struct bio_list deferred;	/* touch a pending or in-flight block */
-
-	struct mutex table_lock;	/* serialises table changes and I/O probes */
-	u64 spare_next;			/* next never-used spare block */
-	bool exhausted_logged;
-	struct remap_counts counts;
-
-	struct remap_md md;
+	/* Epoch-counted writes to main, so that remap can wait them out. */
+	unsigned int wepoch;
+	struct remap_inflight __percpu *inflight;
+	wait_queue_head_t drain_wq;
+	bool draining;
 
 	struct workqueue_struct *wq;
 	struct work_struct work;
 	struct bio_set bs;
-	struct remap_stats __percpu *stats;
 };
 
 /* Per-bio data: where the bio was sent, so the worker can replay it. */
@@ -126,20 +175,29 @@ struct remap_io {
 };
 #define RIO_SPARE	1	/* sent to the spare device */
 #define RIO_DONE	2	/* completed by the worker: end_io passes it on */
+#define RIO_COUNTED	4	/* a write counted in epoch RIO_EPOCH */
+#define RIO_EPOCH	8
 
 static inline u64 remap_block(struct remap_c *rc, sector_t main_sector)
 {
 	return main_sector >> rc->shift;
 }
 
-static inline sector_t remap_spare_sector(struct remap_c *rc, u64 spare)
+static inline sector_t remap_spare_sector(struct remap_store *st, u64 spare)
 {
-	return rc->spare_start + (spare << rc->shift);
+	return st->spare_start + ((sector_t)spare << st->slot_shift);
+}
+
+static inline const char *remap_name(struct remap_c *rc)
+{
+	return dm_table_device_name(rc->ti->table);
 }
 
 /* dm-remap-engine.c */
 int remap_engine_init(struct remap_c *rc);
 void remap_engine_exit(struct remap_c *rc);
+void remap_count_write(struct remap_c *rc, struct bio *bio, struct remap_io *io);
+void remap_uncount_write(struct remap_c *rc, struct remap_io *io);
 int remap_map_slow(struct remap_c *rc, struct bio *bio, struct remap_io *io);
 void remap_queue_failed(struct remap_c *rc, struct bio *bio);
 void remap_flush_worker(struct remap_c *rc);
@@ -147,19 +205,20 @@ enum remap_health remap_get_health(struct remap_c *rc);
 int remap_manual(struct remap_c *rc, u64 block, char *result, unsigned int maxlen);
 int remap_clear_pending(struct remap_c *rc, u64 block);
 
-/* dm-remap-metadata.c (table_lock held, except open and close) */
-int remap_meta_open(struct remap_c *rc, bool format, char **error);
-void remap_meta_close(struct remap_c *rc);
-int remap_meta_preresume(struct remap_c *rc);
-void remap_meta_set_rslot(struct remap_c *rc, u64 spare, u64 slot);
+/* dm-remap-metadata.c (st->lock held, except attach and detach) */
+int remap_store_attach(struct remap_c *rc, bool format, char **error);
+void remap_store_detach(struct remap_c *rc);
+unsigned int remap_meta_room(struct remap_store *st);
+int remap_meta_set_rslot(struct remap_c *rc, u64 spare, u64 slot);
 u64 remap_meta_pending_add(struct remap_c *rc, u64 block);
-void remap_meta_pending_del(struct remap_c *rc, u64 i);
+void remap_meta_pending_del(struct remap_c *rc, u64 slot);
 int remap_meta_commit(struct remap_c *rc);
 
 /* dm-remap-message.c */
 int remap_message(struct dm_target *ti, unsigned int argc, char **argv,
 		  char *result, unsigned int maxlen);
-void remap_sum_stats(struct remap_c *rc, struct remap_stats *sum);
+void remap_sum_stats(struct remap_store *st, struct remap_stats *sum);
 const char *remap_health_name(enum remap_health h);
+const char *remap_failure_name(struct remap_c *rc);
 
 #endif

@@ -173,6 +173,10 @@ static int read_table(struct reader *rd, struct dmr_dump *d,
 	int c, r;
 
 	for (i = 0; i < sb->geo.meta_blocks; i++) {
+		/* Version 2: only the blocks the superblock counts were written. */
+		if (dmr_meta_is_remap(sb, i) ? i >= sb->remap_meta_used :
+		    i - sb->geo.remap_meta_blocks >= sb->pending_meta_used)
+			continue;
 		for (c = 0; c < 2; c++) {
 			r = read_block(rd, (c ? sb->geo.meta_b : DMR_META_A_SECTOR) +
 					   (uint64_t)i * DMR_META_BLOCK_SECTORS,
@@ -272,7 +276,7 @@ DMR_EXPORT int dmr_dump(struct dmr_ctx *ctx, const char *spare_dev,
 		r = read_sb(&rd, d, &sb);
 	if (!r) {
 		snprintf(d->spare_path, sizeof(d->spare_path), "%s", spare_dev);
-		d->format_version = DMR_FORMAT_VERSION;
+		d->format_version = sb.version;
 		d->generation = sb.generation;
 		d->state = sb.state;
 		d->metadata_failed = sb.state & DMR_STATE_METADATA_FAILED;

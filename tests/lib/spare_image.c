@@ -25,6 +25,9 @@ void spare_image_new(struct spare_image *im, u64 spare_sectors,
 	assert_int_equal(ftruncate(fd, (off_t)(spare_sectors << 9)), 0);
 	close(fd);
 	assert_int_equal(dmr_geometry(spare_sectors, block_size, &im->sb.geo), 0);
+	/* A version 1 image: every block written, as old spares are. */
+	im->sb.version = DMR_FORMAT_V1;
+	im->sb.slot_size = block_size;
 	im->sb.generation = 1;
 	im->sb.format_id = 0x0123456789abcdefULL;
 	im->sb.block_size = block_size;
@@ -57,8 +60,8 @@ void spare_image_write(const struct spare_image *im)
 	assert_true(fd >= 0);
 	for (i = 0; i < im->sb.geo.meta_blocks; i++) {
 		dmr_meta_encode(block, &im->sb, im->gen[i], i,
-				dmr_meta_is_remap(&im->sb, i) ? im->remap :
-								im->pending);
+				(dmr_meta_is_remap(&im->sb, i) ? im->remap : im->pending) +
+				dmr_meta_first_slot(&im->sb, i));
 		pwrite_all(fd, block, DMR_META_A_SECTOR + 8ULL * i);
 		pwrite_all(fd, block, im->sb.geo.meta_b + 8ULL * i);
 	}

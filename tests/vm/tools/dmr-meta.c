@@ -4,17 +4,20 @@
  * device, for the corruption and hostile-metadata test cases.  Uses the
  * kernel's own codec (kernel/dm-remap-codec.c).
  *
- *   dmr-meta show DEV                   superblock A fields, key=value
+ *   dmr-meta show DEV                   superblock fields, key=value
  *   dmr-meta sector DEV a|b INDEX       sector of metadata block INDEX
  *   dmr-meta flip DEV SECTOR OFFSET     flip one byte (a torn/bad block)
  *   dmr-meta entry DEV a|b INDEX SLOT BLOCK STATE
  *                                       rewrite one entry, crc made valid
+ *                                       (a version 2 superblock is made to
+ *                                       count the block as used)
  *   dmr-meta sbfield DEV a|b OFFSET VALUE
  *                                       rewrite a le64 superblock field,
  *                                       crc made valid
  *   dmr-meta fill DEV N                 a table of N remaps (main block k on
  *                                       spare block k), both copies, as a
  *                                       commit with generation 2 would write
+ *                                       (and the superblocks counting them)
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -68,6 +71,32 @@ static struct dmr_sb load_sb(void)
 	return sb;
 }
 
+/* Both superblocks from @sb, one generation on. */
+static void store_sb(struct dmr_sb *sb)
+{
+	sb->generation++;
+	dmr_sb_encode(sb, blk);
+	wr(DMR_SB_A_SECTOR);
+	wr(DMR_SB_B_SECTOR);
+}
+
+/* A version 2 superblock reads metadata block @index only if it counts it. */
+static void mark_used(struct dmr_sb *sb, uint32_t index)
+{
+	if (sb->version == DMR_FORMAT_V1)
+		return;
+	if (dmr_meta_is_remap(sb, index)) {
+		if (index < sb->remap_meta_used)
+			return;
+		sb->remap_meta_used = index + 1;
+	} else {
+		if (index - sb->geo.remap_meta_blocks < sb->pending_meta_used)
+			return;
+		sb->pending_meta_used = index - sb->geo.remap_meta_blocks + 1;
+	}
+	store_sb(sb);
+}
+
 static uint64_t meta_sector(const struct dmr_sb *sb, const char *copy, uint32_t index)
 {
 	return (copy[0] == 'b' ? sb->geo.meta_b : DMR_META_A_SECTOR) +
@@ -87,14 +116,16 @@ int main(int argc, char **argv)
 
 	if (!strcmp(argv[1], "show") && argc == 3) {
 		sb = load_sb();
-		printf("generation=%" PRIu64 " state=%u block_size=%u main_blocks=%" PRIu64
+		printf("version=%u generation=%" PRIu64 " state=%u block_size=%u main_blocks=%" PRIu64
 		       " spare_sectors=%" PRIu64 " remap_slots=%" PRIu64 " pending_slots=%" PRIu64
 		       " meta_blocks=%u remap_meta_blocks=%u meta_b=%" PRIu64
-		       " data_start=%" PRIu64 " uuid=%s\n",
-		       sb.generation, sb.state, sb.block_size, sb.main_blocks,
+		       " data_start=%" PRIu64 " slot_size=%u remap_meta_used=%u"
+		       " pending_meta_used=%u main_sectors=%" PRIu64 " uuid=%s main_id=%s\n",
+		       sb.version, sb.generation, sb.state, sb.block_size, sb.main_blocks,
 		       sb.spare_sectors, sb.geo.remap_slots, sb.geo.pending_slots,
 		       sb.geo.meta_blocks, sb.geo.remap_meta_blocks, sb.geo.meta_b,
-		       sb.geo.data_start, sb.uuid);
+		       sb.geo.data_start, sb.slot_size, sb.remap_meta_used,
+		       sb.pending_meta_used, sb.main_sectors, sb.uuid, sb.main_id);
 	} else if (!strcmp(argv[1], "sector") && argc == 5) {
 		sb = load_sb();
 		printf("%" PRIu64 "\n", meta_sector(&sb, argv[3], strtoul(argv[4], NULL, 0)));
@@ -107,6 +138,7 @@ int main(int argc, char **argv)
 		struct dmr_disk_entry *e;
 
 		sb = load_sb();
+		mark_used(&sb, strtoul(argv[4], NULL, 0));
 		sector = meta_sector(&sb, argv[3], strtoul(argv[4], NULL, 0));
 		rd(sector);
 		e = (struct dmr_disk_entry *)(blk + sizeof(struct dmr_disk_meta_header));
@@ -136,10 +168,14 @@ int main(int argc, char **argv)
 		for (k = 0; k < n; k++)
 			slots[k] = DMR_SLOT(k, DMR_SLOT_REMAPPED);
 		for (uint32_t i = 0; i < sb.geo.remap_meta_blocks; i++) {
-			dmr_meta_encode(blk, &sb, 2, i, slots);
+			if (sb.version != DMR_FORMAT_V1 && i * DMR_ENTRIES_PER_BLOCK >= n)
+				break;
+			dmr_meta_encode(blk, &sb, 2, i, slots + dmr_meta_first_slot(&sb, i));
 			wr(meta_sector(&sb, "a", i));
 			wr(meta_sector(&sb, "b", i));
 		}
+		if (sb.version != DMR_FORMAT_V1 && n)
+			mark_used(&sb, (uint32_t)((n - 1) / DMR_ENTRIES_PER_BLOCK));
 		free(slots);
 	} else {
 		die("usage: see the source");
