@@ -42,7 +42,7 @@ for bs in 512 4096; do
 	spare=$(nullb_create s$bs 16 blocksize=$bs)
 	p=$(part_create "$m" 2048 $psize)
 	loopdev=${p%p1}
-	assert_eq "$(cat /sys/block/${loopdev#/dev/}/loop/dio)" 1 "direct I/O of $loopdev"
+	assert_eq "$(cat "/sys/block/${loopdev#/dev/}/loop/dio")" 1 "direct I/O of $loopdev"
 	assert_eq "$(dev_sectors "$p")" $psize "partition size"
 	nb=$((bs / 512))	# sectors per block
 	dmsetup create r --table "0 $psize remap $p $spare 1 format"

@@ -39,7 +39,7 @@ for bs in 512 4096; do
 	sdisk=$(nullb_create s$bs 8 blocksize=$bs)
 	sp=$(part_create "$sdisk" 2048 8192)	# 4 MiB spare partition
 	loopdev=${sp%p1}
-	assert_eq "$(cat /sys/block/${loopdev#/dev/}/loop/dio)" 1 "direct I/O of $loopdev"
+	assert_eq "$(cat "/sys/block/${loopdev#/dev/}/loop/dio")" 1 "direct I/O of $loopdev"
 	sz=$(dev_sectors "$main")
 	table="0 $sz remap $main $sp"
 	dmsetup create r --table "$table 1 format"
