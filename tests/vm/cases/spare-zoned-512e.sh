@@ -9,7 +9,7 @@
 # block k is at spare_start + 8k, so two adjacent remapped main blocks sit
 # in different physical sectors (a read-modify-write of one cannot tear
 # the other).  (b) needs scsi_debug: on a kernel without it (the debug
-# kernel) the case skips after (a) has passed.
+# kernel) the case skips after (a) has passed (fails if (a) failed).
 . "$DMR_LIB"
 
 nfail=0
@@ -50,7 +50,15 @@ fi
 [ "$nfail" = 0 ] || echo "(going on with (b); the case fails at the end)"
 
 # --- (b) 512e spare ------------------------------------------------------------------
-sd=$(sdebug_create dev_size_mb=64 sector_size=512 physblk_exp=3)
+# (sdebug_create skips where there is no scsi_debug; a failure of (a) must
+# not turn into a skip then.)
+rc=0
+sd=$(sdebug_create dev_size_mb=64 sector_size=512 physblk_exp=3) || rc=$?
+if [ $rc != 0 ]; then
+	echo "$sd"
+	[ "$nfail" = 0 ] || fail "$nfail checks of (a) failed; (b) cannot run"
+	exit $rc
+fi
 assert_eq "$(queue_attr "$sd" logical_block_size) $(queue_attr "$sd" physical_block_size)" \
 	"512 4096" "logical and physical block size of the spare"
 dmsetup create r --table "0 $sz remap $main $sd 1 format"
