@@ -145,25 +145,29 @@ static bool thresholds_ok(struct ctl *c, const struct dmr_thresholds *t)
 
 /*
  * The arguments of status and health: device names (default: all) and the
- * spare thresholds.  Reads the devices into @d; returns 0 or the exit code.
+ * spare thresholds.  True with the devices read into @d; false when the
+ * command must stop, with *code its exit status (0 after --help).
  */
-static int read_devices(struct ctl *c, int argc, char **argv, bool tolerant,
-			struct dmr_thresholds *t, struct devs *d)
+static bool read_devices(struct ctl *c, int argc, char **argv, bool tolerant,
+			 struct dmr_thresholds *t, struct devs *d, int *code)
 {
 	struct ctl_opt opts[] = {
 		{ "--warn-spare", CTL_OPT_PERCENT, &t->spare_warn_pct, false },
 		{ "--crit-spare", CTL_OPT_PERCENT, &t->spare_crit_pct, false },
 		{ NULL, 0, NULL, false }
 	};
-	int code, n;
+	int n;
 
 	dmr_thresholds_default(t);
-	n = ctl_args(c, argc, argv, opts, 0, -1, &code);
+	n = ctl_args(c, argc, argv, opts, 0, -1, code);
 	if (n < 0)
-		return code;
-	if (!thresholds_ok(c, t))
-		return c->cmd->usage_exit;
-	return gather(c, argv + 1, n, tolerant, d);
+		return false;
+	if (!thresholds_ok(c, t)) {
+		*code = c->cmd->usage_exit;
+		return false;
+	}
+	*code = gather(c, argv + 1, n, tolerant, d);
+	return *code == CTL_EXIT_OK;
 }
 
 static int status(struct ctl *c, int argc, char **argv)
@@ -174,8 +178,7 @@ static int status(struct ctl *c, int argc, char **argv)
 	size_t i;
 	int code, r;
 
-	code = read_devices(c, argc, argv, false, &t, &d);
-	if (code)
+	if (!read_devices(c, argc, argv, false, &t, &d, &code))
 		return code;
 	if (c->json) {
 		r = dmr_json_status(c->ctx, d.st, d.count, &t, c->pretty, &json);
@@ -222,8 +225,7 @@ static int health(struct ctl *c, int argc, char **argv)
 	unsigned int k;
 	int code, r;
 
-	code = read_devices(c, argc, argv, true, &t, &d);
-	if (code)
+	if (!read_devices(c, argc, argv, true, &t, &d, &code))
 		return code;
 	code = d.worst;
 	if (c->json) {

@@ -45,6 +45,9 @@ struct ctl_cmd {
 extern const struct ctl_cmd ctl_cmd_create, ctl_cmd_remove, ctl_cmd_list,
 	ctl_cmd_status, ctl_cmd_health, ctl_cmd_suppress, ctl_cmd_remap,
 	ctl_cmd_clear_pending, ctl_cmd_remaps, ctl_cmd_dump;
+/* The command table, in the order `help` lists it. */
+extern const struct ctl_cmd *const ctl_commands[];
+extern const size_t ctl_nr_commands;
 
 /* The whole program; main() only calls this.  Returns the exit status. */
 int ctl_main(int argc, char **argv, FILE *out, FILE *err);

@@ -10,20 +10,20 @@
 #error "CTL_VERSION must be defined (cli/Makefile passes the VERSION file)"
 #endif
 
-static const struct ctl_cmd *const commands[] = {
+const struct ctl_cmd *const ctl_commands[] = {
 	&ctl_cmd_create, &ctl_cmd_remove, &ctl_cmd_list, &ctl_cmd_status,
 	&ctl_cmd_health, &ctl_cmd_suppress, &ctl_cmd_remap,
 	&ctl_cmd_clear_pending, &ctl_cmd_remaps, &ctl_cmd_dump,
 };
-#define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+const size_t ctl_nr_commands = sizeof(ctl_commands) / sizeof(ctl_commands[0]);
 
 static const struct ctl_cmd *find_cmd(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < NR_COMMANDS; i++)
-		if (!strcmp(commands[i]->name, name))
-			return commands[i];
+	for (i = 0; i < ctl_nr_commands; i++)
+		if (!strcmp(ctl_commands[i]->name, name))
+			return ctl_commands[i];
 	return NULL;
 }
 
@@ -36,8 +36,9 @@ static void usage(FILE *f)
 	      "Manage dm-remap devices: block devices that move the blocks a\n"
 	      "failing disk can no longer write to a spare device.\n\n"
 	      "Commands:\n", f);
-	for (i = 0; i < NR_COMMANDS; i++)
-		fprintf(f, "  %-14s %s\n", commands[i]->name, commands[i]->summary);
+	for (i = 0; i < ctl_nr_commands; i++)
+		fprintf(f, "  %-14s %s\n", ctl_commands[i]->name,
+			ctl_commands[i]->summary);
 	fprintf(f, "  %-14s %s\n", "help", "show this list, or one command's help");
 	fputs("\n'dmremapctl help COMMAND' or 'dmremapctl COMMAND --help' shows a command's\n"
 	      "arguments; dmremapctl(8) documents exit codes and the JSON schema.\n", f);

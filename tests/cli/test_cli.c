@@ -170,6 +170,37 @@ static void test_help(void **state)
 	error_line("unexpected argument 'remove'");
 }
 
+/* "CMD --help", "CMD -h" and "help CMD" for every command of the table. */
+static void test_help_every_command(void **state)
+{
+	char want[64];
+	size_t i;
+
+	(void)state;
+	stub_add_device("r", 0, 100, 0);
+	assert_true(ctl_nr_commands > 0);
+	for (i = 0; i < ctl_nr_commands; i++) {
+		const char *name = ctl_commands[i]->name;
+
+		snprintf(want, sizeof(want), "usage: dmremapctl %s ", name);
+		assert_int_equal(RUN(name, "--help"), CTL_EXIT_OK);
+		assert_true(strlen(res.out) > strlen(want));
+		contains(res.out, want);
+		assert_string_equal(res.err, "");
+		assert_int_equal(RUN(name, "-h"), CTL_EXIT_OK);
+		contains(res.out, want);
+		assert_int_equal(RUN("help", name), CTL_EXIT_OK);
+		contains(res.out, want);
+		assert_string_equal(res.err, "");
+		if (ctl_commands[i]->json) {
+			assert_int_equal(RUN(name, "--help", "--json"), CTL_EXIT_OK);
+			contains(res.out, want);
+		}
+	}
+	assert_int_equal(stub.create_calls + stub.remove_calls + stub.status_calls +
+			 stub.suppress_calls + stub.remap_calls + stub.clear_calls, 0);
+}
+
 static void test_unknown_command_and_option(void **state)
 {
 	(void)state;
@@ -680,7 +711,8 @@ static void test_man_page_covers_commands(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_no_arguments), T(test_help), T(test_unknown_command_and_option),
+		T(test_no_arguments), T(test_help), T(test_help_every_command),
+		T(test_unknown_command_and_option),
 		T(test_version), T(test_create_arguments), T(test_create_names),
 		T(test_create_block_size), T(test_create_devices),
 		T(test_create_passes_options), T(test_create_library_errors),
