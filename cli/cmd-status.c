@@ -215,6 +215,21 @@ const struct ctl_cmd ctl_cmd_status = {
 	.run = status,
 };
 
+/*
+ * The worse of two levels in monitoring-plugins' order (max_state()):
+ * critical, warning, unknown, ok.  An unreadable device (unknown) must not
+ * hide an exhausted spare (critical) on another.
+ */
+static int worse(int a, int b)
+{
+	static const int rank[] = {
+		[DMR_HEALTH_OK] = 0, [DMR_HEALTH_UNKNOWN] = 1,
+		[DMR_HEALTH_WARNING] = 2, [DMR_HEALTH_CRITICAL] = 3,
+	};
+
+	return rank[b] > rank[a] ? b : a;
+}
+
 static int health(struct ctl *c, int argc, char **argv)
 {
 	struct dmr_thresholds t;
@@ -235,8 +250,7 @@ static int health(struct ctl *c, int argc, char **argv)
 	}
 	for (i = 0; i < d.count; i++) {
 		dmr_health_eval(&d.st[i], &t, &h);
-		if ((int)h.level > code)
-			code = h.level;
+		code = worse(code, h.level);
 		if (c->json)
 			continue;
 		fprintf(c->out, "%s: %s", d.st[i].name, dmr_health_level_name(h.level));
@@ -255,8 +269,9 @@ const struct ctl_cmd ctl_cmd_health = {
 	.usage = "[NAME...] [--json [--pretty]] [--warn-spare PCT] [--crit-spare PCT]",
 	.summary = "check dm-remap devices; exit 0 ok, 1 warning, 2 critical, 3 unknown",
 	.help = "One line per device: 'NAME: LEVEL - reasons'.  The exit status is\n"
-		"the worst level of all devices; a device that cannot be read is\n"
-		"unknown (3), and so is a usage error.\n"
+		"the worst level of all devices, in the order critical, warning,\n"
+		"unknown, ok; a device that cannot be read is unknown (3), and so is\n"
+		"a usage error.\n"
 		"  --json            the status JSON document, with each device's health\n"
 		"  --pretty          indent the JSON\n"
 		THRESHOLD_HELP,

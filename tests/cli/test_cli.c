@@ -510,13 +510,31 @@ static void test_health_levels(void **state)
 	assert_int_equal(RUN("health", "full", "--crit-spare", "0"), DMR_HEALTH_WARNING);
 	assert_int_equal(RUN("health", "full", "--crit-spare", "0", "--warn-spare", "0"),
 			 DMR_HEALTH_OK);
-	/* a device that is not there is unknown, and unknown wins */
+	/* a device that is not there is unknown, which beats only ok */
 	assert_int_equal(RUN("health", "ok", "nosuch"), DMR_HEALTH_UNKNOWN);
 	assert_string_equal(res.out, "ok: ok\n");
 	error_line("health: no dm-remap device 'nosuch'");
-	assert_int_equal(RUN("health", "--json", "full", "nosuch"), DMR_HEALTH_UNKNOWN);
-	assert_string_equal(res.out, "{\"devices\":1,\"first\":\"full\",\"warn\":80,\"pretty\":0}\n");
 	assert_int_equal(RUN("health", "--json", "pend"), DMR_HEALTH_WARNING);
+}
+
+/* Critical > warning > unknown > ok, as monitoring-plugins' max_state(). */
+static void test_health_order(void **state)
+{
+	(void)state;
+	stub_add_device("ok", 10, 100, 0);
+	stub_add_device("pend", 0, 100, 1);
+	stub_add_device("full", 100, 100, 0);
+	assert_int_equal(RUN("health", "nosuch", "full"), DMR_HEALTH_CRITICAL);
+	contains(res.out, "full: critical");
+	error_line("health: no dm-remap device 'nosuch'");
+	assert_int_equal(RUN("health", "full", "nosuch"), DMR_HEALTH_CRITICAL);
+	assert_int_equal(RUN("health", "--json", "full", "nosuch"), DMR_HEALTH_CRITICAL);
+	contains(res.out, "\"devices\":1,\"first\":\"full\"");
+	assert_int_equal(RUN("health", "nosuch", "pend"), DMR_HEALTH_WARNING);
+	assert_int_equal(RUN("health", "pend", "nosuch", "ok"), DMR_HEALTH_WARNING);
+	assert_int_equal(RUN("health", "ok", "nosuch"), DMR_HEALTH_UNKNOWN);
+	assert_int_equal(RUN("health", "nosuch", "ok"), DMR_HEALTH_UNKNOWN);
+	assert_int_equal(RUN("health", "pend", "full", "nosuch", "ok"), DMR_HEALTH_CRITICAL);
 }
 
 static void test_health_usage_is_unknown(void **state)
@@ -717,7 +735,7 @@ int main(void)
 		T(test_create_block_size), T(test_create_devices),
 		T(test_create_passes_options), T(test_create_library_errors),
 		T(test_create_target_missing), T(test_target_missing), T(test_remove), T(test_list),
-		T(test_status), T(test_status_json), T(test_health_levels),
+		T(test_status), T(test_status_json), T(test_health_levels), T(test_health_order),
 		T(test_health_usage_is_unknown), T(test_suppress),
 		T(test_remap_block_numbers), T(test_parse_u64), T(test_remaps),
 		T(test_dump), T(test_man_page_covers_commands),
