@@ -72,21 +72,15 @@ static int help(struct ctl *c, int argc, char **argv)
 	return CTL_EXIT_OK;
 }
 
+/*
+ * The tool's and the library's versions only: asking for the kernel's
+ * would open /dev/mapper/control, which libdevmapper even creates when it
+ * is missing.  `status` shows the loaded target's version.
+ */
 static int version(struct ctl *c)
 {
-	unsigned int v[3];
-	int r, code;
-
 	fprintf(c->out, "dmremapctl %s\nlibdmremap %s\n", CTL_VERSION,
 		dmr_library_version());
-	if (!ctl_ctx(c, &code))
-		return code;
-	r = dmr_target_version(c->ctx, v);
-	if (r)
-		fprintf(c->out, "remap target: not available (%s)\n",
-			dmr_error(c->ctx));
-	else
-		fprintf(c->out, "remap target %u.%u.%u\n", v[0], v[1], v[2]);
 	return CTL_EXIT_OK;
 }
 

@@ -89,6 +89,7 @@ const char *dmr_library_version(void)
 
 int dmr_target_version(struct dmr_ctx *ctx, unsigned int version[3])
 {
+	stub.target_calls++;
 	if (stub.target_ret)
 		return fail(ctx, stub.target_ret, "the remap target is not loaded (try 'modprobe dm-remap')");
 	version[0] = 1;
