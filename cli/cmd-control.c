@@ -9,14 +9,6 @@
 
 #include "ctl.h"
 
-/* NAME checked, the target there: CTL_EXIT_OK or the exit code. */
-static int device_arg(struct ctl *c, const char *name)
-{
-	if (!ctl_valid_name(name))
-		return ctl_usage_fail(c, "invalid device name '%s' (" CTL_NAME_RULE ")", name);
-	return ctl_need_target(c);
-}
-
 /* BLOCK: a decimal number below the device's number of blocks. */
 static int block_arg(struct ctl *c, const char *name, const char *arg,
 		     uint64_t *block)
@@ -51,7 +43,7 @@ static int suppress(struct ctl *c, int argc, char **argv)
 		on = false;
 	else
 		return ctl_usage_fail(c, "expected 'on' or 'off', not '%s'", argv[2]);
-	code = device_arg(c, argv[1]);
+	code = ctl_need_target(c);
 	if (code)
 		return code;
 	r = dmr_set_suppress(c->ctx, argv[1], on);
@@ -76,7 +68,7 @@ static int remap(struct ctl *c, int argc, char **argv)
 
 	if (ctl_args(c, argc, argv, NULL, 2, 2, &code) < 0)
 		return code;
-	code = device_arg(c, argv[1]);
+	code = ctl_need_target(c);
 	if (!code)
 		code = block_arg(c, argv[1], argv[2], &block);
 	if (code)
@@ -137,7 +129,7 @@ static int clear_pending(struct ctl *c, int argc, char **argv)
 
 	if (ctl_args(c, argc, argv, NULL, 2, 2, &code) < 0)
 		return code;
-	code = device_arg(c, argv[1]);
+	code = ctl_need_target(c);
 	if (!code)
 		code = block_arg(c, argv[1], argv[2], &block);
 	if (!code)
@@ -194,7 +186,7 @@ static int remaps(struct ctl *c, int argc, char **argv)
 
 	if (ctl_args(c, argc, argv, NULL, 1, 1, &code) < 0)
 		return code;
-	code = device_arg(c, argv[1]);
+	code = ctl_need_target(c);
 	if (code)
 		return code;
 	r = dmr_list_entries(c->ctx, argv[1], &e, &count);

@@ -146,8 +146,6 @@ static int remove_cmd(struct ctl *c, int argc, char **argv)
 
 	if (ctl_args(c, argc, argv, NULL, 1, 1, &code) < 0)
 		return code;
-	if (!ctl_valid_name(argv[1]))
-		return ctl_usage_fail(c, "invalid device name '%s' (" CTL_NAME_RULE ")", argv[1]);
 	code = ctl_need_target(c);
 	if (code)
 		return code;

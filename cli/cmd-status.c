@@ -35,9 +35,6 @@ static int gather(struct ctl *c, char **names, int n, bool tolerant,
 	d->st = NULL;
 	d->count = 0;
 	d->worst = DMR_HEALTH_OK;
-	for (i = 0; i < (size_t)n; i++)
-		if (!ctl_valid_name(names[i]))
-			return ctl_usage_fail(c, "invalid device name '%s' (" CTL_NAME_RULE ")", names[i]);
 	code = ctl_need_target(c);
 	if (code)
 		return tolerant ? DMR_HEALTH_UNKNOWN : code;

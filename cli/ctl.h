@@ -83,7 +83,10 @@ void ctl_cmd_help(const struct ctl_cmd *cmd, FILE *f);
 
 /* Strict unsigned decimal; false on anything else (sign, space, overflow). */
 bool ctl_parse_u64(const char *s, uint64_t *v);
-/* Device names: 1..127 of A-Z a-z 0-9 _ . + -, not "." or "..". */
+/*
+ * Names for create: 1..127 of A-Z a-z 0-9 _ . + -, not "." or "..".  Other
+ * commands take an existing device's name as device-mapper has it.
+ */
 #define CTL_NAME_MAX 127
 #define CTL_NAME_RULE "1-127 characters from A-Z a-z 0-9 _ . + -"
 bool ctl_valid_name(const char *s);

@@ -424,12 +424,41 @@ static void test_remove(void **state)
 	assert_int_equal(RUN("remove"), CTL_EXIT_USAGE);
 	assert_int_equal(RUN("remove", "r", "s"), CTL_EXIT_USAGE);
 	error_line("unexpected argument 's'");
-	assert_int_equal(RUN("remove", "a/b"), CTL_EXIT_USAGE);
 	assert_int_equal(stub.remove_calls, 0);
 	assert_int_equal(RUN("remove", "nosuch"), CTL_EXIT_DEVICE);
 	assert_string_equal(res.err, "dmremapctl: remove: no dm-remap device 'nosuch'\n");
 	assert_int_equal(RUN("remove", "r"), CTL_EXIT_OK);
 	assert_int_equal(stub.remove_calls, 2);
+}
+
+/*
+ * Only create checks names: a dm-remap device made with dmsetup under a
+ * name create refuses is shown, checked and steered like the others.
+ */
+static void test_foreign_names(void **state)
+{
+	(void)state;
+	stub_add_device("odd name", 3, 100, 0);
+	stub_add_device("safe", 0, 100, 0);
+	assert_int_equal(RUN("status"), CTL_EXIT_OK);
+	contains(res.out, "odd name\n  device          /dev/mapper/odd name");
+	contains(res.out, "\nsafe\n");
+	assert_int_equal(RUN("status", "odd name"), CTL_EXIT_OK);
+	contains(res.out, "odd name\n  device");
+	assert_int_equal(RUN("list"), CTL_EXIT_OK);
+	contains(res.out, "odd name  /dev/main-odd name");
+	assert_int_equal(RUN("health"), DMR_HEALTH_OK);
+	assert_string_equal(res.out, "odd name: ok\nsafe: ok\n");
+	assert_int_equal(RUN("health", "odd name"), DMR_HEALTH_OK);
+	assert_int_equal(RUN("remaps", "odd name"), CTL_EXIT_OK);
+	assert_int_equal(RUN("suppress", "odd name", "off"), CTL_EXIT_OK);
+	assert_int_equal(RUN("remap", "odd name", "1"), CTL_EXIT_OK);
+	assert_int_equal(RUN("remove", "odd name"), CTL_EXIT_OK);
+	assert_int_equal(RUN("remove", "a/b"), CTL_EXIT_DEVICE);
+	error_line("no dm-remap device 'a/b'");
+	assert_int_equal(RUN("create", "odd name", "/dev/a", "/dev/b"), CTL_EXIT_USAGE);
+	error_line("invalid device name 'odd name'");
+	assert_int_equal(stub.create_calls, 0);
 }
 
 static void test_list(void **state)
@@ -471,8 +500,8 @@ static void test_status(void **state)
 	assert_int_equal(RUN("status", "r", "nosuch"), CTL_EXIT_DEVICE);
 	assert_string_equal(res.err, "dmremapctl: status: no dm-remap device 'nosuch'\n");
 	assert_string_equal(res.out, "");
-	assert_int_equal(RUN("status", "bad/name"), CTL_EXIT_USAGE);
-	error_line("invalid device name 'bad/name'");
+	assert_int_equal(RUN("status", "bad/name"), CTL_EXIT_DEVICE);
+	error_line("no dm-remap device 'bad/name'");
 }
 
 static void test_status_json(void **state)
@@ -736,7 +765,8 @@ int main(void)
 		T(test_version), T(test_create_arguments), T(test_create_names),
 		T(test_create_block_size), T(test_create_devices),
 		T(test_create_passes_options), T(test_create_library_errors),
-		T(test_create_target_missing), T(test_target_missing), T(test_remove), T(test_list),
+		T(test_create_target_missing), T(test_target_missing), T(test_remove),
+		T(test_foreign_names), T(test_list),
 		T(test_status), T(test_status_json), T(test_health_levels), T(test_health_order),
 		T(test_health_usage_is_unknown), T(test_suppress),
 		T(test_remap_block_numbers), T(test_parse_u64), T(test_remaps),

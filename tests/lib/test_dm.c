@@ -168,8 +168,41 @@ static void test_status_missing(void **state)
 	(void)state;
 	assert_int_equal(dmr_status(ctx, "nope", &st), -ENXIO);
 	assert_string_equal(dmr_error(ctx), "no device-mapper device named 'nope'");
-	assert_int_equal(dmr_status(ctx, "bad name", &st), -EINVAL);
-	has("invalid device name");
+	assert_int_equal(dmr_status(ctx, "bad name", &st), -ENXIO);
+	assert_string_equal(dmr_error(ctx), "no device-mapper device named 'bad name'");
+	assert_int_equal(dmr_status(ctx, "", &st), -EINVAL);
+	assert_string_equal(dmr_error(ctx), "no device name given");
+	assert_int_equal(dmr_status(ctx, NULL, &st), -EINVAL);
+}
+
+/*
+ * Names that create refuses (a dm-remap device made with plain dmsetup)
+ * are looked up like any other: they do not break list or status.
+ */
+static void test_foreign_names(void **state)
+{
+	static const char *const odd[] = { "a:b@c#d", "caf\xc3\xa9", "odd name" };
+	struct dmr_status st;
+	char **names;
+	size_t n, i;
+
+	(void)state;
+	add_remap("safe");
+	for (i = 0; i < 3; i++)
+		add_remap(odd[i]);
+	assert_int_equal(dmr_list(ctx, &names, &n), 0);
+	assert_int_equal(n, 4);
+	for (i = 0; i < n; i++) {
+		fake_msg("stats", STATS, 0);
+		assert_int_equal(dmr_status(ctx, names[i], &st), 0);
+		assert_string_equal(st.name, names[i]);
+		assert_string_equal(names[i], i < 3 ? odd[i] : "safe");
+	}
+	dmr_names_free(names, n);
+	fake_msg("suppress off", NULL, 0);
+	assert_int_equal(dmr_set_suppress(ctx, "odd name", false), 0);
+	assert_int_equal(dmr_remove(ctx, "odd name"), 0);
+	assert_null(fake_find("odd name"));
 }
 
 static void test_status_not_remap(void **state)
@@ -491,6 +524,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_log_routing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_foreign_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_not_remap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
