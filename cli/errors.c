@@ -8,6 +8,15 @@
 
 #include "ctl.h"
 
+/* "dmremapctl: <cmd>: " and @len bytes of @text, as one line. */
+static void line(struct ctl *c, const char *text, size_t len)
+{
+	fputs("dmremapctl: ", c->err);
+	if (c->cmd)
+		fprintf(c->err, "%s: ", c->cmd->name);
+	fprintf(c->err, "%.*s\n", (int)len, text);
+}
+
 static void vmsg(struct ctl *c, const char *fmt, va_list ap)
 {
 	fputs("dmremapctl: ", c->err);
@@ -67,14 +76,16 @@ int ctl_exit_from_errno(int err)
 int ctl_lib_fail(struct ctl *c, int err)
 {
 	const char *msg = c->ctx ? dmr_error(c->ctx) : "";
+	size_t n;
 
 	if (!msg || !*msg)
 		msg = strerror(-err);
-	/* The library's messages are one line; make sure of it. */
-	fputs("dmremapctl: ", c->err);
-	if (c->cmd)
-		fprintf(c->err, "%s: ", c->cmd->name);
-	fprintf(c->err, "%.*s\n", (int)strcspn(msg, "\n"), msg);
+	/* One line, then libdevmapper's lines if it logged any: each in turn. */
+	for (; *msg; msg += n + (msg[n] == '\n')) {
+		n = strcspn(msg, "\n");
+		if (n)
+			line(c, msg, n);
+	}
 	return ctl_exit_from_errno(err);
 }
 

@@ -5,9 +5,11 @@
  * runs (or DM_DISABLE_UDEV is set) libdevmapper makes the /dev/mapper node
  * itself, and we check that it did.
  *
- * libdevmapper's log hook is process-wide: ours files each error message
+ * libdevmapper's log hook is process-wide: ours files every error line
  * into the context of the call running on this thread (a thread-local
- * pointer set around each dm_task_run) and drops everything else.
+ * pointer set around each libdevmapper call that can fail) and drops
+ * everything else.  A failure's message ends with those lines, each on a
+ * line of its own after "libdevmapper: ".
  */
 #include <errno.h>
 #include <limits.h>
@@ -29,6 +31,7 @@ static void dm_log_hook(int level, const char *file, int line,
 {
 	struct dmr_ctx *ctx = dm_current;
 	va_list ap;
+	size_t n;
 
 	(void)file;
 	(void)line;
@@ -36,10 +39,40 @@ static void dm_log_hook(int level, const char *file, int line,
 	/* The low bits are the syslog level; higher bits are flags. */
 	if (!ctx || (level & 7) > LOG_ERR)
 		return;
+	/* Keep every line: the first one often says why (permission). */
+	n = strlen(ctx->dm_log);
+	if (n && n + 1 < sizeof(ctx->dm_log))
+		ctx->dm_log[n++] = '\n';
 	va_start(ap, f);
-	vsnprintf(ctx->dm_log, sizeof(ctx->dm_log), f, ap);
+	vsnprintf(ctx->dm_log + n, sizeof(ctx->dm_log) - n, f, ap);
 	va_end(ap);
 }
+
+/* Appends the current call's libdevmapper lines to the message; returns @r. */
+static int add_dm_log(struct dmr_ctx *ctx, int r)
+{
+	char *p = ctx->error + strlen(ctx->error);
+	const char *end = ctx->error + sizeof(ctx->error), *line;
+	size_t len;
+	int n;
+
+	for (line = ctx->dm_log; *line; line += len + (line[len] == '\n')) {
+		len = strcspn(line, "\n");
+		if (!len)
+			continue;
+		n = snprintf(p, (size_t)(end - p), "\nlibdevmapper: %.*s",
+			     (int)len, line);
+		if (n < 0 || n >= end - p) {
+			*p = '\0';	/* no half line */
+			break;
+		}
+		p += n;
+	}
+	return r;
+}
+
+/* What a refused permission means for most users (cryptsetup's words). */
+#define NON_ROOT "running as a non-root user"
 
 static void dm_setup(void)
 {
@@ -52,22 +85,31 @@ static int task(struct dmr_ctx *ctx, int type, const char *name,
 		struct dm_task **dmtp)
 {
 	struct dm_task *dmt = NULL;
+	bool named;
 
 	pthread_once(&dm_once, dm_setup);
 	dm_current = ctx;
 	ctx->dm_log[0] = '\0';
 	dmt = dm_task_create(type);
+	named = dmt && (!name || dm_task_set_name(dmt, name));
 	dm_current = NULL;
 	if (!dmt) {
-		/* libdevmapper checks the kernel driver here. */
-		return dmri_fail(ctx, ENOENT, "device-mapper is not available: %s",
-				 ctx->dm_log[0] ? ctx->dm_log :
-				 "no kernel driver or no access to /dev/mapper/control");
+		/*
+		 * libdevmapper opens /dev/mapper/control (making it if need
+		 * be) and checks the driver's version here.  A non-root user
+		 * is refused that, whatever else is wrong.
+		 */
+		if (geteuid())
+			return add_dm_log(ctx, dmri_fail(ctx, EACCES,
+				"cannot use device-mapper: permission denied, "
+				NON_ROOT " (device-mapper needs root)"));
+		return add_dm_log(ctx, dmri_fail(ctx, EOPNOTSUPP,
+			"the kernel's device-mapper driver is not available (modprobe dm-mod?)"));
 	}
-	if (name && !dm_task_set_name(dmt, name)) {
+	if (!named) {
 		dm_task_destroy(dmt);
-		return dmri_fail(ctx, EINVAL, "invalid device-mapper name '%s'",
-				 name);
+		return add_dm_log(ctx, dmri_fail(ctx, EINVAL,
+				  "invalid device-mapper name '%s'", name));
 	}
 	*dmtp = dmt;
 	return 0;
@@ -93,12 +135,14 @@ static int run(struct dmr_ctx *ctx, struct dm_task *dmt)
 static int failed(struct dmr_ctx *ctx, int r, const char *what,
 		  const char *name)
 {
+	bool perm = (r == -EACCES || r == -EPERM) && geteuid();
+
 	if (r == -ENXIO && name)
 		return dmri_fail(ctx, r, "no device-mapper device named '%s'",
 				 name);
-	return dmri_fail(ctx, r, "%s%s%s failed: %s%s%s", what,
-			 name ? " of " : "", name ? name : "", strerror(-r),
-			 ctx->dm_log[0] ? ": " : "", ctx->dm_log);
+	return add_dm_log(ctx, dmri_fail(ctx, r, "%s%s%s failed: %s%s", what,
+			  name ? " of " : "", name ? name : "", strerror(-r),
+			  perm ? " (" NON_ROOT ": device-mapper needs root)" : ""));
 }
 
 void dmri_dev_release(struct dmri_dev *d)
@@ -119,10 +163,7 @@ int dmri_dm_target_version(struct dmr_ctx *ctx, const char *target,
 		return r;
 	r = run(ctx, dmt);
 	if (r) {
-		r = dmri_fail(ctx, ENOENT,
-			      "device-mapper is not available (%s%s%s)",
-			      strerror(-r), ctx->dm_log[0] ? ": " : "",
-			      ctx->dm_log);
+		r = failed(ctx, r, "device-mapper target list", NULL);
 		goto out;
 	}
 	r = dmri_fail(ctx, ENOENT, "dm-%s target not loaded (modprobe dm-%s)",
@@ -292,9 +333,9 @@ int dmri_dm_create(struct dmr_ctx *ctx, const char *name, const char *uuid,
 	dm_task_destroy(dmt);
 	if (r) {
 		undo_create(name);
-		return dmri_fail(ctx, r,
-				 "the kernel refused the table for '%s': see dmesg (%s)",
-				 name, strerror(-r));
+		return add_dm_log(ctx, dmri_fail(ctx, r,
+				  "the kernel refused the table for '%s': see dmesg (%s)",
+				  name, strerror(-r)));
 	}
 
 	r = task(ctx, DM_DEVICE_RESUME, name, &dmt);
@@ -309,9 +350,9 @@ int dmri_dm_create(struct dmr_ctx *ctx, const char *name, const char *uuid,
 	dm_task_destroy(dmt);
 	if (r) {
 		undo_create(name);
-		return dmri_fail(ctx, r,
-				 "the kernel could not activate '%s': see dmesg (%s)",
-				 name, strerror(-r));
+		return add_dm_log(ctx, dmri_fail(ctx, r,
+				  "the kernel could not activate '%s': see dmesg (%s)",
+				  name, strerror(-r)));
 	}
 
 	/* Without udev, libdevmapper should have made the node: make sure. */
@@ -399,9 +440,9 @@ int dmri_dm_message(struct dmr_ctx *ctx, const char *name, const char *msg,
 	}
 	r = run(ctx, dmt);
 	if (r == -EINVAL)
-		r = dmri_fail(ctx, r,
-			      "the kernel refused the message '%s' to '%s': see dmesg",
-			      msg, name);
+		r = add_dm_log(ctx, dmri_fail(ctx, r,
+			       "the kernel refused the message '%s' to '%s': see dmesg",
+			       msg, name));
 	else if (r)
 		r = failed(ctx, r, "device-mapper message", name);
 	else {

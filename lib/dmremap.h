@@ -4,7 +4,10 @@
  *
  * Every function returns 0 (or a documented non-negative value) on success
  * and a negative errno on failure; the failure is also described in plain
- * words by dmr_error(ctx).  A context is not shared between threads; use one
+ * words by dmr_error(ctx): one line, then the error lines libdevmapper
+ * logged during the failing call, if any, each after "\nlibdevmapper: ".
+ * Without root, device-mapper calls fail with -EACCES; without a
+ * device-mapper driver in the kernel, with -EOPNOTSUPP.  A context is not shared between threads; use one
  * per thread.  The library keeps no global state of its own; on first use it
  * installs a libdevmapper log function (process-wide) that files
  * libdevmapper's error messages into the context of the calling thread's
@@ -38,9 +41,9 @@ const char *dmr_error(const struct dmr_ctx *ctx);
 const char *dmr_library_version(void);
 
 /*
- * Version of the loaded `remap` target.  -ENOENT: device-mapper or the
- * target is not available (the message says which and suggests
- * `modprobe dm-remap`); -EPROTO: a major version this library cannot drive.
+ * Version of the loaded `remap` target.  -ENOENT: the target is not loaded
+ * (the message suggests `modprobe dm-remap`); -EPROTO: a major version this
+ * library cannot drive.
  */
 int dmr_target_version(struct dmr_ctx *ctx, unsigned int version[3]);
 

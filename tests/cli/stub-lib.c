@@ -14,7 +14,7 @@
 #include "stub-lib.h"
 
 struct dmr_ctx {
-	char error[256];
+	char error[1024];
 };
 
 struct stub_state stub;
@@ -125,7 +125,8 @@ int dmr_list(struct dmr_ctx *ctx, char ***names, size_t *count)
 {
 	size_t i;
 
-	(void)ctx;
+	if (stub.list_ret)
+		return fail(ctx, stub.list_ret, "%s", stub.list_error);
 	*names = calloc(stub.ndev + 1, sizeof(**names));
 	if (!*names)
 		return -ENOMEM;

@@ -11,6 +11,8 @@
 struct stub_state {
 	/* script */
 	int target_ret, create_ret, dump_ret;
+	int list_ret;			/* dmr_list fails with this */
+	const char *list_error;		/* and this message */
 	enum dmr_remap_result remap_result;
 	struct dmr_status dev[STUB_MAX_DEVS];
 	size_t ndev;

@@ -479,6 +479,42 @@ static void test_list(void **state)
 	assert_int_equal(RUN("list", "--json"), CTL_EXIT_USAGE);
 }
 
+/*
+ * A library message of several lines (libdevmapper's after the library's)
+ * is printed line by line; not being root is exit 2, no driver exit 6.
+ */
+static void test_dm_errors(void **state)
+{
+	(void)state;
+	stub.list_ret = -EACCES;
+	stub.list_error = "cannot use device-mapper: permission denied, running as a "
+			  "non-root user (device-mapper needs root)\n"
+			  "libdevmapper: /dev/mapper/control: open failed: Permission denied\n"
+			  "libdevmapper: Failure to communicate with kernel device-mapper driver.";
+	assert_int_equal(RUN("list"), CTL_EXIT_PERM);
+	assert_string_equal(res.err,
+		"dmremapctl: list: cannot use device-mapper: permission denied, running "
+		"as a non-root user (device-mapper needs root)\n"
+		"dmremapctl: list: libdevmapper: /dev/mapper/control: open failed: "
+		"Permission denied\n"
+		"dmremapctl: list: libdevmapper: Failure to communicate with kernel "
+		"device-mapper driver.\n");
+	assert_string_equal(res.out, "");
+	assert_int_equal(RUN("status"), CTL_EXIT_PERM);
+	contains(res.err, "dmremapctl: status: libdevmapper: /dev/mapper/control");
+	assert_int_equal(RUN("health"), DMR_HEALTH_UNKNOWN);
+	contains(res.err, "dmremapctl: health: cannot use device-mapper: permission denied");
+	stub.list_ret = -EOPNOTSUPP;
+	stub.list_error = "the kernel's device-mapper driver is not available (modprobe dm-mod?)\n"
+			  "libdevmapper: /dev/mapper/control: open failed: No such device";
+	assert_int_equal(RUN("list"), CTL_EXIT_KERNEL);
+	assert_string_equal(res.err,
+		"dmremapctl: list: the kernel's device-mapper driver is not available "
+		"(modprobe dm-mod?)\n"
+		"dmremapctl: list: libdevmapper: /dev/mapper/control: open failed: "
+		"No such device\n");
+}
+
 /* ------------------------------------------------------ status, health */
 
 static void test_status(void **state)
@@ -766,7 +802,7 @@ int main(void)
 		T(test_create_block_size), T(test_create_devices),
 		T(test_create_passes_options), T(test_create_library_errors),
 		T(test_create_target_missing), T(test_target_missing), T(test_remove),
-		T(test_foreign_names), T(test_list),
+		T(test_foreign_names), T(test_list), T(test_dm_errors),
 		T(test_status), T(test_status_json), T(test_health_levels), T(test_health_order),
 		T(test_health_usage_is_unknown), T(test_suppress),
 		T(test_remap_block_numbers), T(test_parse_u64), T(test_remaps),

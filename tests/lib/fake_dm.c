@@ -48,6 +48,7 @@ static unsigned int tv[3] = { 1, 0, 0 };
 static dm_log_with_errno_fn log_fn;
 
 bool fake_node_on_resume = true, fake_mknodes_works = true;
+unsigned int fake_euid;
 char fake_dm_dir[PATH_MAX];
 unsigned int fake_cookies_set, fake_cookies_waited;
 
@@ -80,6 +81,7 @@ void fake_reset(void)
 	tv[1] = tv[2] = 0;
 	fake_node_on_resume = fake_mknodes_works = true;
 	fake_cookies_set = fake_cookies_waited = 0;
+	fake_euid = 0;
 }
 
 struct fake_dev *fake_find(const char *name)
@@ -167,6 +169,22 @@ void fake_target_version(unsigned int a, unsigned int b, unsigned int c)
 
 /* ------------------------------------------------------------ wrappers */
 
+uid_t __wrap_geteuid(void);
+uid_t __wrap_geteuid(void)
+{
+	return fake_euid;
+}
+
+/* What libdevmapper logs when it fails: errors around a debug line. */
+static void log_failure(void)
+{
+	if (!log_fn)
+		return;
+	log_fn(3, __FILE__, __LINE__, -1, "%s", FAKE_LOG_TEXT);
+	log_fn(7, __FILE__, __LINE__, 0, "%s", FAKE_LOG_DEBUG);
+	log_fn(3, __FILE__, __LINE__, -1, "%s", FAKE_LOG_TEXT2);
+}
+
 struct dm_task *__wrap_dm_task_create(int type);
 struct dm_task *__wrap_dm_task_create(int type)
 {
@@ -174,8 +192,7 @@ struct dm_task *__wrap_dm_task_create(int type)
 
 	if (fail_create) {
 		fail_create = false;
-		if (log_fn)
-			log_fn(3, __FILE__, __LINE__, -1, "%s", FAKE_LOG_TEXT);
+		log_failure();
 		return NULL;
 	}
 	t = calloc(1, sizeof(*t));
@@ -352,8 +369,7 @@ static void build_versions(struct dm_task *t)
 static int failed(struct dm_task *t, int err)
 {
 	t->err = err;
-	if (log_fn)
-		log_fn(3, __FILE__, __LINE__, -1, "%s", FAKE_LOG_TEXT);
+	log_failure();
 	return 0;
 }
 

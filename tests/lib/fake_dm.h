@@ -45,7 +45,14 @@ extern bool fake_node_on_resume, fake_mknodes_works;
 extern char fake_dm_dir[];
 /* Cookies handed out and waited for. */
 extern unsigned int fake_cookies_set, fake_cookies_waited;
-/* What the fake logs through the installed log function on a failure. */
+/*
+ * What the fake logs through the installed log function on a failure: two
+ * error lines with a debug line between them (libdevmapper's backtrace).
+ */
 #define FAKE_LOG_TEXT "fake ioctl failed"
+#define FAKE_LOG_TEXT2 "fake second error line"
+#define FAKE_LOG_DEBUG "<backtrace>"
+/* What geteuid() returns to the library (0 after fake_reset). */
+extern unsigned int fake_euid;
 
 #endif
