@@ -15,10 +15,12 @@ static int block_arg(struct ctl *c, const char *name, const char *arg,
 {
 	struct dmr_status st;
 	uint64_t blocks;
-	int r;
+	int code, r;
 
 	if (!ctl_parse_u64(arg, block))
 		return ctl_usage_fail(c, "invalid block number '%s'", arg);
+	if (!ctl_ctx(c, &code))
+		return code;
 	r = dmr_status(c->ctx, name, &st);
 	if (r)
 		return ctl_lib_fail(c, r);
@@ -43,8 +45,7 @@ static int suppress(struct ctl *c, int argc, char **argv)
 		on = false;
 	else
 		return ctl_usage_fail(c, "expected 'on' or 'off', not '%s'", argv[2]);
-	code = ctl_need_target(c);
-	if (code)
+	if (!ctl_ctx(c, &code))
 		return code;
 	r = dmr_set_suppress(c->ctx, argv[1], on);
 	return r ? ctl_lib_fail(c, r) : CTL_EXIT_OK;
@@ -68,9 +69,7 @@ static int remap(struct ctl *c, int argc, char **argv)
 
 	if (ctl_args(c, argc, argv, NULL, 2, 2, &code) < 0)
 		return code;
-	code = ctl_need_target(c);
-	if (!code)
-		code = block_arg(c, argv[1], argv[2], &block);
+	code = block_arg(c, argv[1], argv[2], &block);
 	if (code)
 		return code;
 	r = dmr_remap(c->ctx, argv[1], block, &res, &spare);
@@ -129,9 +128,7 @@ static int clear_pending(struct ctl *c, int argc, char **argv)
 
 	if (ctl_args(c, argc, argv, NULL, 2, 2, &code) < 0)
 		return code;
-	code = ctl_need_target(c);
-	if (!code)
-		code = block_arg(c, argv[1], argv[2], &block);
+	code = block_arg(c, argv[1], argv[2], &block);
 	if (!code)
 		code = check_pending(c, argv[1], block);
 	if (code)
@@ -184,10 +181,7 @@ static int remaps(struct ctl *c, int argc, char **argv)
 	char *json = NULL;
 	int code, r;
 
-	if (ctl_args(c, argc, argv, NULL, 1, 1, &code) < 0)
-		return code;
-	code = ctl_need_target(c);
-	if (code)
+	if (ctl_args(c, argc, argv, NULL, 1, 1, &code) < 0 || !ctl_ctx(c, &code))
 		return code;
 	r = dmr_list_entries(c->ctx, argv[1], &e, &count);
 	if (r)

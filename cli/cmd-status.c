@@ -24,10 +24,13 @@ static bool is_missing(int r)
  * Statuses of the named devices, or of every dm-remap device if none is
  * named.  With @tolerant (health), a named device that cannot be read is
  * reported on stderr and makes the result unknown; otherwise it fails.
+ * health also needs the target loaded (a host without it is unknown);
+ * for status, a host without it simply has no dm-remap device.
  */
 static int gather(struct ctl *c, char **names, int n, bool tolerant,
 		  struct devs *d)
 {
+	unsigned int version[3];
 	char **all = NULL;
 	size_t count = 0, i;
 	int code, r;
@@ -35,9 +38,15 @@ static int gather(struct ctl *c, char **names, int n, bool tolerant,
 	d->st = NULL;
 	d->count = 0;
 	d->worst = DMR_HEALTH_OK;
-	code = ctl_need_target(c);
-	if (code)
+	if (!ctl_ctx(c, &code))
 		return tolerant ? DMR_HEALTH_UNKNOWN : code;
+	if (tolerant) {
+		r = dmr_target_version(c->ctx, version);
+		if (r) {
+			ctl_lib_fail(c, r);
+			return DMR_HEALTH_UNKNOWN;
+		}
+	}
 	if (!n) {
 		r = dmr_list(c->ctx, &all, &count);
 		if (r) {

@@ -107,8 +107,6 @@ int ctl_lib_fail(struct ctl *c, int err);
 int ctl_exit_from_errno(int err);
 /* The library context, created on first use; NULL after printing why. */
 struct dmr_ctx *ctl_ctx(struct ctl *c, int *code);
-/* Fail with CTL_EXIT_KERNEL if the remap target is not usable. */
-int ctl_need_target(struct ctl *c);
 
 /* ---------------------------------------------------------- output */
 

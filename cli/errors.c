@@ -106,19 +106,3 @@ struct dmr_ctx *ctl_ctx(struct ctl *c, int *code)
 	}
 	return c->ctx;
 }
-
-int ctl_need_target(struct ctl *c)
-{
-	unsigned int v[3];
-	int r, code;
-
-	if (!ctl_ctx(c, &code))
-		return code;
-	r = dmr_target_version(c->ctx, v);
-	if (!r)
-		return CTL_EXIT_OK;
-	/* A missing device-mapper or target (-ENOENT) is a kernel problem. */
-	code = ctl_lib_fail(c, r);
-	return code == CTL_EXIT_PERM || code == CTL_EXIT_NOMEM ?
-		code : CTL_EXIT_KERNEL;
-}

@@ -151,6 +151,14 @@ void dmri_dev_release(struct dmri_dev *d)
 	d->params = NULL;
 }
 
+/* The message a missing target gets: loading its module is the cure. */
+static int no_target(struct dmr_ctx *ctx, const char *target)
+{
+	return dmri_fail(ctx, EOPNOTSUPP,
+			 "dm-%s kernel module not available (modprobe dm-%s?)",
+			 target, target);
+}
+
 int dmri_dm_target_version(struct dmr_ctx *ctx, const char *target,
 			   unsigned int version[3])
 {
@@ -166,8 +174,7 @@ int dmri_dm_target_version(struct dmr_ctx *ctx, const char *target,
 		r = failed(ctx, r, "device-mapper target list", NULL);
 		goto out;
 	}
-	r = dmri_fail(ctx, ENOENT, "dm-%s target not loaded (modprobe dm-%s)",
-		      target, target);
+	r = no_target(ctx, target);
 	v = dm_task_get_versions(dmt);
 	while (v) {
 		if (!strcmp(v->name, target)) {
@@ -293,12 +300,22 @@ static void undo_create(const char *name)
 	remove_dev(&scratch, name);
 }
 
+/* Is the remap target loaded?  Asked without touching @ctx's message. */
+static bool target_loaded(void)
+{
+	struct dmr_ctx scratch = { .error = "" };
+	unsigned int v[3];
+
+	return dmri_dm_target_version(&scratch, DMRI_TARGET, v) != -EOPNOTSUPP;
+}
+
 int dmri_dm_create(struct dmr_ctx *ctx, const char *name, const char *uuid,
 		   uint64_t length, const char *params)
 {
 	char node[PATH_MAX];
 	uint32_t cookie = 0;
 	struct dm_task *dmt = NULL;
+	unsigned int version[3];
 	bool waiting;
 	int r;
 
@@ -329,13 +346,26 @@ int dmri_dm_create(struct dmr_ctx *ctx, const char *name, const char *uuid,
 		return dmri_fail(ctx, ENOMEM, "cannot build the table of '%s'",
 				 name);
 	}
+	/*
+	 * Loading the table loads the target's module if need be (the
+	 * kernel's request_module), so the target is not checked before:
+	 * only an unknown target type (EINVAL) means the module is missing.
+	 */
 	r = run(ctx, dmt);
 	dm_task_destroy(dmt);
 	if (r) {
 		undo_create(name);
+		if (r == -EINVAL && !target_loaded())
+			return add_dm_log(ctx, no_target(ctx, DMRI_TARGET));
 		return add_dm_log(ctx, dmri_fail(ctx, r,
 				  "the kernel refused the table for '%s': see dmesg (%s)",
 				  name, strerror(-r)));
+	}
+	/* Loaded now: one this library drives?  Else it never goes live. */
+	r = dmr_target_version(ctx, version);
+	if (r) {
+		undo_create(name);
+		return r;
 	}
 
 	r = task(ctx, DM_DEVICE_RESUME, name, &dmt);

@@ -41,9 +41,9 @@ const char *dmr_error(const struct dmr_ctx *ctx);
 const char *dmr_library_version(void);
 
 /*
- * Version of the loaded `remap` target.  -ENOENT: the target is not loaded
- * (the message suggests `modprobe dm-remap`); -EPROTO: a major version this
- * library cannot drive.
+ * Version of the loaded `remap` target.  -EOPNOTSUPP: the target is not
+ * loaded (the message suggests `modprobe dm-remap`) or device-mapper is not
+ * available; -EPROTO: a major version this library cannot drive.
  */
 int dmr_target_version(struct dmr_ctx *ctx, unsigned int version[3]);
 
@@ -65,7 +65,9 @@ struct dmr_create_opts {
 /*
  * Validate (block devices, main != spare, not in use, spare big enough,
  * name characters) and create /dev/mapper/@name.  -EINVAL/-ENOENT/-EBUSY/
- * -ENOSPC/-EEXIST with a message naming the problem.
+ * -ENOSPC/-EEXIST with a message naming the problem.  The table load
+ * loads the dm-remap module if need be; -EOPNOTSUPP if it is not available,
+ * -EPROTO if the loaded target has a major version this library cannot drive.
  */
 int dmr_create(struct dmr_ctx *ctx, const char *name, const char *main_dev,
 	       const char *spare_dev, const struct dmr_create_opts *opts);

@@ -91,7 +91,8 @@ int dmr_target_version(struct dmr_ctx *ctx, unsigned int version[3])
 {
 	stub.target_calls++;
 	if (stub.target_ret)
-		return fail(ctx, stub.target_ret, "the remap target is not loaded (try 'modprobe dm-remap')");
+		return fail(ctx, stub.target_ret,
+			    "dm-remap kernel module not available (modprobe dm-remap?)");
 	version[0] = 1;
 	version[1] = 2;
 	version[2] = 3;

@@ -44,7 +44,7 @@ static struct {
 	int err;
 } msgs[MAX_MSGS];
 static unsigned int msg_head, msg_tail;
-static unsigned int tv[3] = { 1, 0, 0 };
+static unsigned int tv[3] = { 1, 0, 0 }, module_tv[3] = { 1, 0, 0 };
 static dm_log_with_errno_fn log_fn;
 
 bool fake_node_on_resume = true, fake_mknodes_works = true;
@@ -77,8 +77,8 @@ void fake_reset(void)
 	fail_type = -1;
 	fail_create = false;
 	msg_head = msg_tail = 0;
-	tv[0] = 1;
-	tv[1] = tv[2] = 0;
+	tv[0] = module_tv[0] = 1;
+	tv[1] = tv[2] = module_tv[1] = module_tv[2] = 0;
 	fake_node_on_resume = fake_mknodes_works = true;
 	fake_cookies_set = fake_cookies_waited = 0;
 	fake_euid = 0;
@@ -165,6 +165,13 @@ void fake_target_version(unsigned int a, unsigned int b, unsigned int c)
 	tv[0] = a;
 	tv[1] = b;
 	tv[2] = c;
+}
+
+void fake_target_module(unsigned int a, unsigned int b, unsigned int c)
+{
+	module_tv[0] = a;
+	module_tv[1] = b;
+	module_tv[2] = c;
 }
 
 /* ------------------------------------------------------------ wrappers */
@@ -415,6 +422,11 @@ int __wrap_dm_task_run(struct dm_task *t)
 		return 1;
 	case DM_DEVICE_RELOAD:
 		assert_true(t->has_target);
+		if (!strcmp(t->ttype, "remap") && !tv[0]) {
+			if (!module_tv[0])
+				return failed(t, EINVAL);	/* unknown target type */
+			memcpy(tv, module_tv, sizeof(tv));
+		}
 		d->has_inactive = true;
 		snprintf(d->inactive_type, sizeof(d->inactive_type), "%s", t->ttype);
 		snprintf(d->inactive_params, sizeof(d->inactive_params), "%s",
