@@ -3,6 +3,7 @@
  * dmremapctl suppress, remap, clear-pending and remaps: steering a live
  * device and listing its remap table.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,25 +103,6 @@ const struct ctl_cmd ctl_cmd_remap = {
 	.run = remap,
 };
 
-/* Is @block pending on @name?  CTL_EXIT_OK, or the exit code (printed). */
-static int check_pending(struct ctl *c, const char *name, uint64_t block)
-{
-	struct dmr_entry *e = NULL;
-	size_t count = 0, i;
-	bool pending = false;
-	int r;
-
-	r = dmr_list_entries(c->ctx, name, &e, &count);
-	if (r)
-		return ctl_lib_fail(c, r);
-	for (i = 0; i < count; i++)
-		if (e[i].block == block)
-			pending = e[i].state == DMR_ENTRY_PENDING;
-	free(e);
-	return pending ? CTL_EXIT_OK :
-		ctl_usage_fail(c, "block %" PRIu64 " is not pending", block);
-}
-
 static int clear_pending(struct ctl *c, int argc, char **argv)
 {
 	uint64_t block;
@@ -129,11 +111,14 @@ static int clear_pending(struct ctl *c, int argc, char **argv)
 	if (ctl_args(c, argc, argv, NULL, 2, 2, &code) < 0)
 		return code;
 	code = block_arg(c, argv[1], argv[2], &block);
-	if (!code)
-		code = check_pending(c, argv[1], block);
 	if (code)
 		return code;
 	r = dmr_clear_pending(c->ctx, argv[1], block);
+	if (r == -EINVAL) {
+		/* BLOCK is within the device: the kernel says it is not pending. */
+		ctl_lib_fail(c, r);
+		return CTL_EXIT_BUSY;
+	}
 	return r ? ctl_lib_fail(c, r) : CTL_EXIT_OK;
 }
 
@@ -141,7 +126,7 @@ const struct ctl_cmd ctl_cmd_clear_pending = {
 	.name = "clear-pending",
 	.usage = "NAME BLOCK",
 	.summary = "forget that BLOCK is pending (main reads it again)",
-	.help = "",
+	.help = "Exits 5 if BLOCK is not pending.\n",
 	.usage_exit = CTL_EXIT_USAGE,
 	.run = clear_pending,
 };

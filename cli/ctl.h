@@ -19,7 +19,8 @@ enum ctl_exit {
 	CTL_EXIT_PERM = 2,	/* no permission */
 	CTL_EXIT_NOMEM = 3,	/* out of memory */
 	CTL_EXIT_DEVICE = 4,	/* wrong device: missing, not a block device... */
-	CTL_EXIT_BUSY = 5,	/* device or name exists or is in use */
+	CTL_EXIT_BUSY = 5,	/* device or name exists or is in use, or the
+				   device is not in the state the request needs */
 	CTL_EXIT_KERNEL = 6,	/* target not loaded, kernel refused */
 };
 /* `health` exits with enum dmr_health_level (0 ok .. 3 unknown) instead. */

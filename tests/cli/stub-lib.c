@@ -195,18 +195,27 @@ int dmr_remap(struct dmr_ctx *ctx, const char *name, uint64_t block,
 	return 0;
 }
 
+/* As the library: the kernel's EINVAL is "not pending". */
 int dmr_clear_pending(struct dmr_ctx *ctx, const char *name, uint64_t block)
 {
+	size_t i;
+
 	if (!find(name))
 		return fail(ctx, -ENOENT, "no dm-remap device '%s'", name);
 	stub.clear_calls++;
 	stub.remap_block = block;
-	return 0;
+	for (i = 0; i < stub.nentries; i++)
+		if (stub.entries[i].block == block &&
+		    stub.entries[i].state == DMR_ENTRY_PENDING)
+			return 0;
+	return fail(ctx, -EINVAL, "block %llu of '%s' is not pending",
+		    (unsigned long long)block, name);
 }
 
 int dmr_list_entries(struct dmr_ctx *ctx, const char *name,
 		     struct dmr_entry **entries, size_t *count)
 {
+	stub.entries_calls++;
 	if (!find(name))
 		return fail(ctx, -ENOENT, "no dm-remap device '%s'", name);
 	*entries = calloc(stub.nentries + 1, sizeof(**entries));

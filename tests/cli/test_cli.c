@@ -692,15 +692,31 @@ static void test_remap_block_numbers(void **state)
 	stub.remap_result = DMR_REMAP_ALREADY;
 	assert_int_equal(RUN("remap", "r", "3"), CTL_EXIT_OK);
 	contains(res.out, "block 3 was already remapped (spare block 7)");
+}
+
+/*
+ * A block that is not pending is a state error (exit 5), found by the
+ * library's answer to the message, not by listing every entry first.
+ */
+static void test_clear_pending(void **state)
+{
+	(void)state;
+	stub_add_device("r", 0, 100, 0);
 	assert_int_equal(RUN("clear-pending", "r", "2048"), CTL_EXIT_USAGE);
-	assert_int_equal(RUN("clear-pending", "r", "12"), CTL_EXIT_USAGE);
-	error_line("clear-pending: block 12 is not pending");
+	error_line("block 2048 is beyond the device");
+	assert_int_equal(RUN("clear-pending", "r", "12"), CTL_EXIT_BUSY);
+	assert_string_equal(res.err,
+			    "dmremapctl: clear-pending: block 12 of 'r' is not pending\n");
 	stub.entries[0] = (struct dmr_entry){ 12, DMR_ENTRY_PENDING, 0 };
-	stub.nentries = 1;
-	assert_int_equal(stub.clear_calls, 0);
+	stub.entries[1] = (struct dmr_entry){ 13, DMR_ENTRY_REMAPPED, 4 };
+	stub.nentries = 2;
+	assert_int_equal(RUN("clear-pending", "r", "13"), CTL_EXIT_BUSY);
 	assert_int_equal(RUN("clear-pending", "r", "12"), CTL_EXIT_OK);
-	assert_int_equal(stub.clear_calls, 1);
+	assert_string_equal(res.err, "");
+	assert_int_equal(stub.clear_calls, 3);
 	assert_int_equal(stub.remap_block, 12);
+	assert_int_equal(RUN("clear-pending", "nosuch", "1"), CTL_EXIT_DEVICE);
+	assert_int_equal(stub.entries_calls, 0);
 }
 
 static void test_parse_u64(void **state)
@@ -830,7 +846,8 @@ int main(void)
 		T(test_foreign_names), T(test_list), T(test_dm_errors),
 		T(test_status), T(test_status_json), T(test_health_levels), T(test_health_order),
 		T(test_health_usage_is_unknown), T(test_suppress),
-		T(test_remap_block_numbers), T(test_parse_u64), T(test_remaps),
+		T(test_remap_block_numbers), T(test_clear_pending),
+		T(test_parse_u64), T(test_remaps),
 		T(test_dump), T(test_man_page_covers_commands),
 	};
 
