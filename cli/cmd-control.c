@@ -173,7 +173,7 @@ static int remaps(struct ctl *c, int argc, char **argv)
 		return ctl_lib_fail(c, r);
 	if (c->json) {
 		r = dmr_json_entries(c->ctx, argv[1], e, count, c->pretty, &json);
-		code = ctl_print_json(c, r, json);
+		code = ctl_print_json(c, r, json, CTL_EXIT_OK);
 	} else if (!count) {
 		fprintf(c->out, "%s: no remapped or pending blocks\n", argv[1]);
 	} else {

@@ -188,7 +188,7 @@ static int status(struct ctl *c, int argc, char **argv)
 		return code;
 	if (c->json) {
 		r = dmr_json_status(c->ctx, d.st, d.count, &t, c->pretty, &json);
-		code = ctl_print_json(c, r, json);
+		code = ctl_print_json(c, r, json, CTL_EXIT_OK);
 	} else if (!d.count) {
 		fputs("no dm-remap devices\n", c->out);
 	} else {
@@ -249,11 +249,6 @@ static int health(struct ctl *c, int argc, char **argv)
 	if (!read_devices(c, argc, argv, true, &t, &d, &code))
 		return code;
 	code = d.worst;
-	if (c->json) {
-		r = dmr_json_status(c->ctx, d.st, d.count, &t, c->pretty, &json);
-		if (ctl_print_json(c, r, json))
-			code = DMR_HEALTH_UNKNOWN;
-	}
 	for (i = 0; i < d.count; i++) {
 		dmr_health_eval(&d.st[i], &t, &h);
 		code = worse(code, h.level);
@@ -264,8 +259,14 @@ static int health(struct ctl *c, int argc, char **argv)
 			fprintf(c->out, "%s%s", k ? "; " : " - ", h.reasons[k].text);
 		fputc('\n', c->out);
 	}
-	if (!c->json && !d.count && code == DMR_HEALTH_OK)
+	if (c->json) {
+		/* The document carries the exit status: known by now. */
+		r = dmr_json_status(c->ctx, d.st, d.count, &t, c->pretty, &json);
+		if (ctl_print_json(c, r, json, code))
+			code = worse(code, DMR_HEALTH_UNKNOWN);
+	} else if (!d.count && code == DMR_HEALTH_OK) {
 		fputs("no dm-remap devices\n", c->out);
+	}
 	free(d.st);
 	return code;
 }

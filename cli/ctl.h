@@ -30,6 +30,10 @@ struct ctl {
 	FILE *out, *err;
 	const struct ctl_cmd *cmd;	/* NULL before dispatch */
 	bool json, pretty, help;
+	bool json_asked;		/* --json anywhere before "--" */
+	bool json_done;			/* a JSON document is on @out */
+	char **msgs;			/* every error line so far, for JSON */
+	size_t nmsgs;
 	struct dmr_ctx *ctx;		/* created on first use */
 };
 
@@ -97,7 +101,10 @@ bool ctl_valid_uuid(const char *s);
 
 /* ---------------------------------------------------------- errors */
 
-/* "dmremapctl: <cmd>: <message>" on c->err; returns @code. */
+/*
+ * "dmremapctl: <cmd>: <message>" on c->err, one line per line of the
+ * message, each also kept in c->msgs; returns @code.
+ */
 int ctl_fail(struct ctl *c, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Usage error of the current command: exits with its usage_exit. */
@@ -105,6 +112,7 @@ int ctl_usage_fail(struct ctl *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* A library call failed with @err (negative errno): print dmr_error(). */
 int ctl_lib_fail(struct ctl *c, int err);
+void ctl_free_msgs(struct ctl *c);
 int ctl_exit_from_errno(int err);
 /* The library context, created on first use; NULL after printing why. */
 struct dmr_ctx *ctl_ctx(struct ctl *c, int *code);
@@ -116,8 +124,14 @@ void ctl_kv(struct ctl *c, const char *label, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* "256 MiB", "1.5 GiB", "512 B". */
 const char *ctl_size(char *buf, size_t len, uint64_t bytes);
-/* Print a dmr_json_* result (r = its return value, json its document). */
-int ctl_print_json(struct ctl *c, int r, char *json);
+/*
+ * Print a dmr_json_* result (r = its return value, json its document, freed
+ * here) with "exit_status": @code and the "messages" so far added; returns
+ * CTL_EXIT_OK, or the failure's exit status (nothing printed).
+ */
+int ctl_print_json(struct ctl *c, int r, char *json, int code);
+/* The document for a failure that printed none: exit_status and messages. */
+void ctl_print_json_error(struct ctl *c, int code);
 
 /* BLOCK STATE SPARE-BLOCK table of remap entries. */
 int ctl_print_entries(struct ctl *c, const struct dmr_entry *e, size_t count);

@@ -111,7 +111,7 @@ static int dispatch(struct ctl *c, int argc, char **argv)
 			return CTL_EXIT_OK;
 		}
 		usage(c->err);
-		return CTL_EXIT_USAGE;
+		return ctl_fail(c, CTL_EXIT_USAGE, "no command given");
 	}
 	if (show_version)
 		return ctl_fail(c, CTL_EXIT_USAGE, "--version takes no command");
@@ -133,11 +133,19 @@ static int dispatch(struct ctl *c, int argc, char **argv)
 int ctl_main(int argc, char **argv, FILE *out, FILE *err)
 {
 	struct ctl c = { .out = out, .err = err };
-	int code;
+	int code, i;
 
+	/* --json anywhere asks for JSON on failure, even one found before it. */
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--json"))
+			c.json_asked = true;
 	code = dispatch(&c, argc, argv);
+	/* health's warning and critical are results: their document is out. */
+	if (c.json_asked && code != CTL_EXIT_OK && !c.json_done)
+		ctl_print_json_error(&c, code);
 	dmr_ctx_free(c.ctx);
 	if (fflush(out) && code == CTL_EXIT_OK)
 		code = ctl_fail(&c, CTL_EXIT_USAGE, "cannot write the output");
+	ctl_free_msgs(&c);
 	return code;
 }

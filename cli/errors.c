@@ -2,28 +2,65 @@
 /*
  * dmremapctl: error messages and the mapping of errno values to exit codes.
  */
+#define _GNU_SOURCE	/* vasprintf */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ctl.h"
 
-/* "dmremapctl: <cmd>: " and @len bytes of @text, as one line. */
+/*
+ * "dmremapctl: <cmd>: " and @len bytes of @text, as one line; the text is
+ * kept for the JSON document too (unless memory is short).
+ */
 static void line(struct ctl *c, const char *text, size_t len)
 {
+	char **m;
+
 	fputs("dmremapctl: ", c->err);
 	if (c->cmd)
 		fprintf(c->err, "%s: ", c->cmd->name);
 	fprintf(c->err, "%.*s\n", (int)len, text);
+	m = realloc(c->msgs, (c->nmsgs + 1) * sizeof(*m));
+	if (!m)
+		return;
+	c->msgs = m;
+	m[c->nmsgs] = strndup(text, len);
+	if (m[c->nmsgs])
+		c->nmsgs++;
+}
+
+/* Each line of @text in turn (a library message may have several). */
+static void lines(struct ctl *c, const char *text)
+{
+	size_t n;
+
+	for (; *text; text += n + (text[n] == '\n')) {
+		n = strcspn(text, "\n");
+		if (n)
+			line(c, text, n);
+	}
 }
 
 static void vmsg(struct ctl *c, const char *fmt, va_list ap)
 {
-	fputs("dmremapctl: ", c->err);
-	if (c->cmd)
-		fprintf(c->err, "%s: ", c->cmd->name);
-	vfprintf(c->err, fmt, ap);
-	fputc('\n', c->err);
+	char *text;
+
+	if (vasprintf(&text, fmt, ap) < 0) {
+		lines(c, "out of memory");
+		return;
+	}
+	lines(c, text);
+	free(text);
+}
+
+void ctl_free_msgs(struct ctl *c)
+{
+	while (c->nmsgs)
+		free(c->msgs[--c->nmsgs]);
+	free(c->msgs);
+	c->msgs = NULL;
 }
 
 int ctl_fail(struct ctl *c, int code, const char *fmt, ...)
@@ -76,16 +113,11 @@ int ctl_exit_from_errno(int err)
 int ctl_lib_fail(struct ctl *c, int err)
 {
 	const char *msg = c->ctx ? dmr_error(c->ctx) : "";
-	size_t n;
 
 	if (!msg || !*msg)
 		msg = strerror(-err);
-	/* One line, then libdevmapper's lines if it logged any: each in turn. */
-	for (; *msg; msg += n + (msg[n] == '\n')) {
-		n = strcspn(msg, "\n");
-		if (n)
-			line(c, msg, n);
-	}
+	/* One line, then libdevmapper's lines if it logged any. */
+	lines(c, msg);
 	return ctl_exit_from_errno(err);
 }
 

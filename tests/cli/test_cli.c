@@ -17,6 +17,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <json-c/json.h>
 
 #include "ctl.h"
 #include "stub-lib.h"
@@ -78,6 +79,48 @@ static void error_line(const char *want)
 	    strchr(res.err, '\n') != res.err + n - 1)
 		fail_msg("not one 'dmremapctl: ' line: '%s'", res.err);
 	contains(res.err, want);
+}
+
+/*
+ * stdout is one JSON object and nothing else, with the keys dmremapctl
+ * adds: "exit_status" @code and @nmsgs "messages", each an error.  Returns
+ * the object (json_object_put it).
+ */
+static json_object *json_doc(int code, size_t nmsgs)
+{
+	json_tokener *tok = json_tokener_new();
+	json_object *o, *v, *m;
+	size_t i, end;
+
+	assert_non_null(tok);
+	o = json_tokener_parse_ex(tok, res.out, (int)strlen(res.out));
+	if (!o)
+		fail_msg("not JSON: '%s'", res.out);
+	end = json_tokener_get_parse_end(tok);	/* after trailing blanks */
+	json_tokener_free(tok);
+	assert_string_equal(res.out + end, "");
+	assert_int_equal(res.out[end - 1], '\n');
+	assert_true(json_object_is_type(o, json_type_object));
+	assert_true(json_object_object_get_ex(o, "exit_status", &v));
+	assert_int_equal(json_object_get_int(v), code);
+	assert_true(json_object_object_get_ex(o, "messages", &v));
+	assert_int_equal(json_object_array_length(v), nmsgs);
+	for (i = 0; i < nmsgs; i++) {
+		m = json_object_array_get_idx(v, i);
+		assert_true(json_object_object_get_ex(m, "severity", &m));
+		assert_string_equal(json_object_get_string(m), "error");
+	}
+	return o;
+}
+
+/* The text of message @i of @o. */
+static const char *json_msg(json_object *o, size_t i)
+{
+	json_object *v;
+
+	assert_true(json_object_object_get_ex(o, "messages", &v));
+	assert_true(json_object_object_get_ex(json_object_array_get_idx(v, i), "text", &v));
+	return json_object_get_string(v);
 }
 
 static int setup(void **state)
@@ -571,11 +614,14 @@ static void test_status_json(void **state)
 	stub_add_device("r", 3, 100, 1);
 	stub_add_device("s", 0, 100, 0);
 	assert_int_equal(RUN("status", "--json"), CTL_EXIT_OK);
-	assert_string_equal(res.out, "{\"devices\":2,\"first\":\"r\",\"warn\":80,\"pretty\":0}\n");
+	assert_string_equal(res.out, "{\"devices\":2,\"first\":\"r\",\"warn\":80,\"pretty\":0,"
+			    "\"exit_status\":0,\"messages\":[]}\n");
 	assert_int_equal(RUN("--json", "status", "s"), CTL_EXIT_OK);
-	assert_string_equal(res.out, "{\"devices\":1,\"first\":\"s\",\"warn\":80,\"pretty\":0}\n");
+	assert_string_equal(res.out, "{\"devices\":1,\"first\":\"s\",\"warn\":80,\"pretty\":0,"
+			    "\"exit_status\":0,\"messages\":[]}\n");
 	assert_int_equal(RUN("--json", "--pretty", "status", "--warn-spare", "50"), CTL_EXIT_OK);
-	assert_string_equal(res.out, "{\"devices\":2,\"first\":\"r\",\"warn\":50,\"pretty\":1}\n");
+	assert_string_equal(res.out, "{\"devices\":2,\"first\":\"r\",\"warn\":50,\"pretty\":1,\n"
+			    "  \"exit_status\": 0,\n  \"messages\": []\n}\n");
 	assert_int_equal(RUN("status", "--pretty"), CTL_EXIT_USAGE);
 	error_line("--pretty needs --json");
 }
@@ -751,7 +797,8 @@ static void test_remaps(void **state)
 		"  4100  pending             -\n"
 		"123456  remapped            1\n");
 	assert_int_equal(RUN("remaps", "r", "--json"), CTL_EXIT_OK);
-	assert_string_equal(res.out, "{\"device\":\"r\",\"entries\":3,\"pretty\":0}\n");
+	assert_string_equal(res.out, "{\"device\":\"r\",\"entries\":3,\"pretty\":0,"
+			    "\"exit_status\":0,\"messages\":[]}\n");
 	assert_int_equal(RUN("remaps"), CTL_EXIT_USAGE);
 	assert_int_equal(RUN("remaps", "nosuch"), CTL_EXIT_DEVICE);
 }
@@ -767,7 +814,8 @@ static void test_dump(void **state)
 	contains(res.out, "  entries         1 remapped, 0 pending");
 	contains(res.out, "BLOCK  STATE     SPARE BLOCK\n    5  remapped            0\n");
 	assert_int_equal(RUN("dump", "--json", "/dev/sp"), CTL_EXIT_OK);
-	assert_string_equal(res.out, "{\"spare\":\"/dev/sp\",\"entries\":1,\"pretty\":0}\n");
+	assert_string_equal(res.out, "{\"spare\":\"/dev/sp\",\"entries\":1,\"pretty\":0,"
+			    "\"exit_status\":0,\"messages\":[]}\n");
 	stub.dump_ret = -EBUSY;
 	assert_int_equal(RUN("dump", "/dev/sp"), CTL_EXIT_BUSY);
 	assert_string_equal(res.err, "dmremapctl: dump: /dev/sp: scripted failure\n");
@@ -775,6 +823,86 @@ static void test_dump(void **state)
 	assert_int_equal(RUN("dump", "/dev/sp"), CTL_EXIT_DEVICE);
 	stub.dump_ret = -EBADMSG;
 	assert_int_equal(RUN("dump", "/dev/sp"), CTL_EXIT_DEVICE);
+}
+
+/*
+ * With --json, every failure still prints one document on stdout (smartctl
+ * -j style): schema_version, generated, exit_status, messages.
+ */
+static void test_json_errors(void **state)
+{
+	json_object *o, *v;
+
+	(void)state;
+	stub_add_device("full", 100, 100, 0);
+	assert_int_equal(RUN("status", "--json", "nosuch"), CTL_EXIT_DEVICE);
+	error_line("status: no dm-remap device 'nosuch'");
+	o = json_doc(CTL_EXIT_DEVICE, 1);
+	assert_string_equal(json_msg(o, 0), "no dm-remap device 'nosuch'");
+	assert_true(json_object_object_get_ex(o, "schema_version", &v));
+	assert_int_equal(json_object_get_int(v), DMR_JSON_SCHEMA_VERSION);
+	assert_true(json_object_object_get_ex(o, "generated", &v));
+	assert_int_equal(strlen(json_object_get_string(v)), 20);
+	assert_true(json_object_object_get_ex(o, "generated_epoch", &v));
+	assert_true(json_object_get_int64(v) > 1700000000);
+	json_object_put(o);
+
+	/* Usage errors too: before the command, before --json, no JSON command. */
+	assert_int_equal(RUN("--json", "frob"), CTL_EXIT_USAGE);
+	o = json_doc(CTL_EXIT_USAGE, 1);
+	assert_string_equal(json_msg(o, 0), "unknown command 'frob' (see 'dmremapctl help')");
+	json_object_put(o);
+	assert_int_equal(RUN("status", "--bogus", "--json"), CTL_EXIT_USAGE);
+	json_object_put(json_doc(CTL_EXIT_USAGE, 1));
+	assert_int_equal(RUN("list", "--json"), CTL_EXIT_USAGE);
+	json_object_put(json_doc(CTL_EXIT_USAGE, 1));
+	assert_int_equal(RUN("--json"), CTL_EXIT_USAGE);
+	json_object_put(json_doc(CTL_EXIT_USAGE, 1));
+	assert_int_equal(RUN("health", "--json", "--warn-spare", "x"), DMR_HEALTH_UNKNOWN);
+	json_object_put(json_doc(DMR_HEALTH_UNKNOWN, 1));
+	assert_int_equal(RUN("remaps", "nosuch", "--json", "--pretty"), CTL_EXIT_DEVICE);
+	contains(res.out, "{\n  \"schema_version\": 1,\n");
+	contains(res.out, "\n  \"exit_status\": 4,\n");
+	json_object_put(json_doc(CTL_EXIT_DEVICE, 1));
+
+	/* A library message of several lines: one message per line. */
+	stub.list_ret = -EACCES;
+	stub.list_error = "permission denied\nlibdevmapper: open failed";
+	assert_int_equal(RUN("status", "--json"), CTL_EXIT_PERM);
+	o = json_doc(CTL_EXIT_PERM, 2);
+	assert_string_equal(json_msg(o, 1), "libdevmapper: open failed");
+	json_object_put(o);
+	stub.list_ret = 0;
+
+	/* Quotes, backslashes and control characters are escaped. */
+	assert_int_equal(RUN("status", "--json", "q\"b\\s\tn\x01"), CTL_EXIT_DEVICE);
+	o = json_doc(CTL_EXIT_DEVICE, 1);
+	assert_string_equal(json_msg(o, 0), "no dm-remap device 'q\"b\\s\tn\x01'");
+	json_object_put(o);
+
+	/* health: a device it could read and one it could not, one document. */
+	assert_int_equal(RUN("health", "--json", "full", "nosuch"), DMR_HEALTH_CRITICAL);
+	o = json_doc(DMR_HEALTH_CRITICAL, 1);
+	assert_string_equal(json_msg(o, 0), "no dm-remap device 'nosuch'");
+	assert_true(json_object_object_get_ex(o, "first", &v));
+	assert_string_equal(json_object_get_string(v), "full");
+	json_object_put(o);
+	assert_int_equal(RUN("health", "--json", "nosuch"), DMR_HEALTH_UNKNOWN);
+	json_object_put(json_doc(DMR_HEALTH_UNKNOWN, 1));
+
+	/* Success: the same two keys, no message. */
+	assert_int_equal(RUN("status", "--json"), CTL_EXIT_OK);
+	json_object_put(json_doc(CTL_EXIT_OK, 0));
+	assert_int_equal(RUN("--pretty", "--json", "dump", "/dev/sp"), CTL_EXIT_OK);
+	json_object_put(json_doc(CTL_EXIT_OK, 0));
+
+	/* Not errors, or no --json: no document. */
+	assert_int_equal(RUN("status", "--help", "--json"), CTL_EXIT_OK);
+	contains(res.out, "usage: dmremapctl status");
+	assert_int_equal(RUN("remap", "full", "--", "--json"), CTL_EXIT_USAGE);
+	assert_string_equal(res.out, "");
+	assert_int_equal(RUN("status", "nosuch"), CTL_EXIT_DEVICE);
+	assert_string_equal(res.out, "");
 }
 
 /* dmremapctl(8) documents every command `help` lists, and every exit code. */
@@ -848,7 +976,7 @@ int main(void)
 		T(test_health_usage_is_unknown), T(test_suppress),
 		T(test_remap_block_numbers), T(test_clear_pending),
 		T(test_parse_u64), T(test_remaps),
-		T(test_dump), T(test_man_page_covers_commands),
+		T(test_dump), T(test_json_errors), T(test_man_page_covers_commands),
 	};
 
 	return cmocka_run_group_tests_name("dmremapctl", tests, group_setup,
