@@ -7,11 +7,15 @@
  * words by dmr_error(ctx): one line, then the error lines libdevmapper
  * logged during the failing call, if any, each after "\nlibdevmapper: ".
  * Without root, device-mapper calls fail with -EACCES; without a
- * device-mapper driver in the kernel, with -EOPNOTSUPP.  A context is not shared between threads; use one
- * per thread.  The library keeps no global state of its own; on first use it
- * installs a libdevmapper log function (process-wide) that files
- * libdevmapper's error messages into the context of the calling thread's
- * current call, and drops all others.
+ * device-mapper driver in the kernel, with -EOPNOTSUPP.
+ *
+ * Threads: a context is not shared between threads; use one per thread.
+ * libdevmapper is not thread-safe: serialise the calls that reach
+ * device-mapper (and the program's own libdevmapper calls).  On its first
+ * device-mapper call the library installs a libdevmapper log function and
+ * turns udev synchronisation on, process-wide and for good: the log
+ * function files libdevmapper's error lines into the context of the
+ * calling thread's current call and drops every other message.
  */
 #ifndef DMREMAP_H
 #define DMREMAP_H
