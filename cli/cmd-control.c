@@ -3,19 +3,12 @@
  * dmremapctl suppress, remap, clear-pending and remaps: steering a live
  * device and listing its remap table.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ctl.h"
-
-/* NAME checked, the target there: CTL_EXIT_OK or the exit code. */
-static int device_arg(struct ctl *c, const char *name)
-{
-	if (!ctl_valid_name(name))
-		return ctl_usage_fail(c, "invalid device name '%s' (" CTL_NAME_RULE ")", name);
-	return ctl_need_target(c);
-}
 
 /* BLOCK: a decimal number below the device's number of blocks. */
 static int block_arg(struct ctl *c, const char *name, const char *arg,
@@ -23,10 +16,12 @@ static int block_arg(struct ctl *c, const char *name, const char *arg,
 {
 	struct dmr_status st;
 	uint64_t blocks;
-	int r;
+	int code, r;
 
 	if (!ctl_parse_u64(arg, block))
 		return ctl_usage_fail(c, "invalid block number '%s'", arg);
+	if (!ctl_ctx(c, &code))
+		return code;
 	r = dmr_status(c->ctx, name, &st);
 	if (r)
 		return ctl_lib_fail(c, r);
@@ -51,8 +46,7 @@ static int suppress(struct ctl *c, int argc, char **argv)
 		on = false;
 	else
 		return ctl_usage_fail(c, "expected 'on' or 'off', not '%s'", argv[2]);
-	code = device_arg(c, argv[1]);
-	if (code)
+	if (!ctl_ctx(c, &code))
 		return code;
 	r = dmr_set_suppress(c->ctx, argv[1], on);
 	return r ? ctl_lib_fail(c, r) : CTL_EXIT_OK;
@@ -76,9 +70,7 @@ static int remap(struct ctl *c, int argc, char **argv)
 
 	if (ctl_args(c, argc, argv, NULL, 2, 2, &code) < 0)
 		return code;
-	code = device_arg(c, argv[1]);
-	if (!code)
-		code = block_arg(c, argv[1], argv[2], &block);
+	code = block_arg(c, argv[1], argv[2], &block);
 	if (code)
 		return code;
 	r = dmr_remap(c->ctx, argv[1], block, &res, &spare);
@@ -111,25 +103,6 @@ const struct ctl_cmd ctl_cmd_remap = {
 	.run = remap,
 };
 
-/* Is @block pending on @name?  CTL_EXIT_OK, or the exit code (printed). */
-static int check_pending(struct ctl *c, const char *name, uint64_t block)
-{
-	struct dmr_entry *e = NULL;
-	size_t count = 0, i;
-	bool pending = false;
-	int r;
-
-	r = dmr_list_entries(c->ctx, name, &e, &count);
-	if (r)
-		return ctl_lib_fail(c, r);
-	for (i = 0; i < count; i++)
-		if (e[i].block == block)
-			pending = e[i].state == DMR_ENTRY_PENDING;
-	free(e);
-	return pending ? CTL_EXIT_OK :
-		ctl_usage_fail(c, "block %" PRIu64 " is not pending", block);
-}
-
 static int clear_pending(struct ctl *c, int argc, char **argv)
 {
 	uint64_t block;
@@ -137,14 +110,15 @@ static int clear_pending(struct ctl *c, int argc, char **argv)
 
 	if (ctl_args(c, argc, argv, NULL, 2, 2, &code) < 0)
 		return code;
-	code = device_arg(c, argv[1]);
-	if (!code)
-		code = block_arg(c, argv[1], argv[2], &block);
-	if (!code)
-		code = check_pending(c, argv[1], block);
+	code = block_arg(c, argv[1], argv[2], &block);
 	if (code)
 		return code;
 	r = dmr_clear_pending(c->ctx, argv[1], block);
+	if (r == -EINVAL) {
+		/* BLOCK is within the device: the kernel says it is not pending. */
+		ctl_lib_fail(c, r);
+		return CTL_EXIT_BUSY;
+	}
 	return r ? ctl_lib_fail(c, r) : CTL_EXIT_OK;
 }
 
@@ -152,7 +126,7 @@ const struct ctl_cmd ctl_cmd_clear_pending = {
 	.name = "clear-pending",
 	.usage = "NAME BLOCK",
 	.summary = "forget that BLOCK is pending (main reads it again)",
-	.help = "",
+	.help = "Exits 5 if BLOCK is not pending.\n",
 	.usage_exit = CTL_EXIT_USAGE,
 	.run = clear_pending,
 };
@@ -192,17 +166,14 @@ static int remaps(struct ctl *c, int argc, char **argv)
 	char *json = NULL;
 	int code, r;
 
-	if (ctl_args(c, argc, argv, NULL, 1, 1, &code) < 0)
-		return code;
-	code = device_arg(c, argv[1]);
-	if (code)
+	if (ctl_args(c, argc, argv, NULL, 1, 1, &code) < 0 || !ctl_ctx(c, &code))
 		return code;
 	r = dmr_list_entries(c->ctx, argv[1], &e, &count);
 	if (r)
 		return ctl_lib_fail(c, r);
 	if (c->json) {
 		r = dmr_json_entries(c->ctx, argv[1], e, count, c->pretty, &json);
-		code = ctl_print_json(c, r, json);
+		code = ctl_print_json(c, r, json, CTL_EXIT_OK);
 	} else if (!count) {
 		fprintf(c->out, "%s: no remapped or pending blocks\n", argv[1]);
 	} else {

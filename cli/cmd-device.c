@@ -116,8 +116,8 @@ static int create(struct ctl *c, int argc, char **argv)
 			return code;
 	}
 
-	code = ctl_need_target(c);
-	if (code)
+	/* No check of the target: the table load loads its module. */
+	if (!ctl_ctx(c, &code))
 		return code;
 	r = dmr_create(c->ctx, name, main_dev, spare_dev, &o);
 	return r ? ctl_lib_fail(c, r) : CTL_EXIT_OK;
@@ -144,12 +144,7 @@ static int remove_cmd(struct ctl *c, int argc, char **argv)
 {
 	int code, r;
 
-	if (ctl_args(c, argc, argv, NULL, 1, 1, &code) < 0)
-		return code;
-	if (!ctl_valid_name(argv[1]))
-		return ctl_usage_fail(c, "invalid device name '%s' (" CTL_NAME_RULE ")", argv[1]);
-	code = ctl_need_target(c);
-	if (code)
+	if (ctl_args(c, argc, argv, NULL, 1, 1, &code) < 0 || !ctl_ctx(c, &code))
 		return code;
 	r = dmr_remove(c->ctx, argv[1]);
 	return r ? ctl_lib_fail(c, r) : CTL_EXIT_OK;
@@ -214,10 +209,8 @@ static int list(struct ctl *c, int argc, char **argv)
 	size_t count, i;
 	int code, r;
 
-	if (ctl_args(c, argc, argv, NULL, 0, 0, &code) < 0)
-		return code;
-	code = ctl_need_target(c);
-	if (code)
+	/* Without the dm-remap module loaded, there is no device to list. */
+	if (ctl_args(c, argc, argv, NULL, 0, 0, &code) < 0 || !ctl_ctx(c, &code))
 		return code;
 	r = dmr_list(c->ctx, &names, &count);
 	if (r)

@@ -68,7 +68,7 @@ static int dump(struct ctl *c, int argc, char **argv)
 		return ctl_lib_fail(c, r);
 	if (c->json) {
 		r = dmr_json_dump(c->ctx, d, c->pretty, &json);
-		code = ctl_print_json(c, r, json);
+		code = ctl_print_json(c, r, json, CTL_EXIT_OK);
 	} else {
 		print_dump(c, d);
 		if (d->nr_entries) {

@@ -24,10 +24,13 @@ static bool is_missing(int r)
  * Statuses of the named devices, or of every dm-remap device if none is
  * named.  With @tolerant (health), a named device that cannot be read is
  * reported on stderr and makes the result unknown; otherwise it fails.
+ * health also needs the target loaded (a host without it is unknown);
+ * for status, a host without it simply has no dm-remap device.
  */
 static int gather(struct ctl *c, char **names, int n, bool tolerant,
 		  struct devs *d)
 {
+	unsigned int version[3];
 	char **all = NULL;
 	size_t count = 0, i;
 	int code, r;
@@ -35,12 +38,15 @@ static int gather(struct ctl *c, char **names, int n, bool tolerant,
 	d->st = NULL;
 	d->count = 0;
 	d->worst = DMR_HEALTH_OK;
-	for (i = 0; i < (size_t)n; i++)
-		if (!ctl_valid_name(names[i]))
-			return ctl_usage_fail(c, "invalid device name '%s' (" CTL_NAME_RULE ")", names[i]);
-	code = ctl_need_target(c);
-	if (code)
+	if (!ctl_ctx(c, &code))
 		return tolerant ? DMR_HEALTH_UNKNOWN : code;
+	if (tolerant) {
+		r = dmr_target_version(c->ctx, version);
+		if (r) {
+			ctl_lib_fail(c, r);
+			return DMR_HEALTH_UNKNOWN;
+		}
+	}
 	if (!n) {
 		r = dmr_list(c->ctx, &all, &count);
 		if (r) {
@@ -145,25 +151,29 @@ static bool thresholds_ok(struct ctl *c, const struct dmr_thresholds *t)
 
 /*
  * The arguments of status and health: device names (default: all) and the
- * spare thresholds.  Reads the devices into @d; returns 0 or the exit code.
+ * spare thresholds.  True with the devices read into @d; false when the
+ * command must stop, with *code its exit status (0 after --help).
  */
-static int read_devices(struct ctl *c, int argc, char **argv, bool tolerant,
-			struct dmr_thresholds *t, struct devs *d)
+static bool read_devices(struct ctl *c, int argc, char **argv, bool tolerant,
+			 struct dmr_thresholds *t, struct devs *d, int *code)
 {
 	struct ctl_opt opts[] = {
 		{ "--warn-spare", CTL_OPT_PERCENT, &t->spare_warn_pct, false },
 		{ "--crit-spare", CTL_OPT_PERCENT, &t->spare_crit_pct, false },
 		{ NULL, 0, NULL, false }
 	};
-	int code, n;
+	int n;
 
 	dmr_thresholds_default(t);
-	n = ctl_args(c, argc, argv, opts, 0, -1, &code);
+	n = ctl_args(c, argc, argv, opts, 0, -1, code);
 	if (n < 0)
-		return code;
-	if (!thresholds_ok(c, t))
-		return c->cmd->usage_exit;
-	return gather(c, argv + 1, n, tolerant, d);
+		return false;
+	if (!thresholds_ok(c, t)) {
+		*code = c->cmd->usage_exit;
+		return false;
+	}
+	*code = gather(c, argv + 1, n, tolerant, d);
+	return *code == CTL_EXIT_OK;
 }
 
 static int status(struct ctl *c, int argc, char **argv)
@@ -174,12 +184,11 @@ static int status(struct ctl *c, int argc, char **argv)
 	size_t i;
 	int code, r;
 
-	code = read_devices(c, argc, argv, false, &t, &d);
-	if (code)
+	if (!read_devices(c, argc, argv, false, &t, &d, &code))
 		return code;
 	if (c->json) {
 		r = dmr_json_status(c->ctx, d.st, d.count, &t, c->pretty, &json);
-		code = ctl_print_json(c, r, json);
+		code = ctl_print_json(c, r, json, CTL_EXIT_OK);
 	} else if (!d.count) {
 		fputs("no dm-remap devices\n", c->out);
 	} else {
@@ -212,6 +221,21 @@ const struct ctl_cmd ctl_cmd_status = {
 	.run = status,
 };
 
+/*
+ * The worse of two levels in monitoring-plugins' order (max_state()):
+ * critical, warning, unknown, ok.  An unreadable device (unknown) must not
+ * hide an exhausted spare (critical) on another.
+ */
+static int worse(int a, int b)
+{
+	static const int rank[] = {
+		[DMR_HEALTH_OK] = 0, [DMR_HEALTH_UNKNOWN] = 1,
+		[DMR_HEALTH_WARNING] = 2, [DMR_HEALTH_CRITICAL] = 3,
+	};
+
+	return rank[b] > rank[a] ? b : a;
+}
+
 static int health(struct ctl *c, int argc, char **argv)
 {
 	struct dmr_thresholds t;
@@ -222,19 +246,12 @@ static int health(struct ctl *c, int argc, char **argv)
 	unsigned int k;
 	int code, r;
 
-	code = read_devices(c, argc, argv, true, &t, &d);
-	if (code)
+	if (!read_devices(c, argc, argv, true, &t, &d, &code))
 		return code;
 	code = d.worst;
-	if (c->json) {
-		r = dmr_json_status(c->ctx, d.st, d.count, &t, c->pretty, &json);
-		if (ctl_print_json(c, r, json))
-			code = DMR_HEALTH_UNKNOWN;
-	}
 	for (i = 0; i < d.count; i++) {
 		dmr_health_eval(&d.st[i], &t, &h);
-		if ((int)h.level > code)
-			code = h.level;
+		code = worse(code, h.level);
 		if (c->json)
 			continue;
 		fprintf(c->out, "%s: %s", d.st[i].name, dmr_health_level_name(h.level));
@@ -242,8 +259,14 @@ static int health(struct ctl *c, int argc, char **argv)
 			fprintf(c->out, "%s%s", k ? "; " : " - ", h.reasons[k].text);
 		fputc('\n', c->out);
 	}
-	if (!c->json && !d.count && code == DMR_HEALTH_OK)
+	if (c->json) {
+		/* The document carries the exit status: known by now. */
+		r = dmr_json_status(c->ctx, d.st, d.count, &t, c->pretty, &json);
+		if (ctl_print_json(c, r, json, code))
+			code = worse(code, DMR_HEALTH_UNKNOWN);
+	} else if (!d.count && code == DMR_HEALTH_OK) {
 		fputs("no dm-remap devices\n", c->out);
+	}
 	free(d.st);
 	return code;
 }
@@ -253,8 +276,9 @@ const struct ctl_cmd ctl_cmd_health = {
 	.usage = "[NAME...] [--json [--pretty]] [--warn-spare PCT] [--crit-spare PCT]",
 	.summary = "check dm-remap devices; exit 0 ok, 1 warning, 2 critical, 3 unknown",
 	.help = "One line per device: 'NAME: LEVEL - reasons'.  The exit status is\n"
-		"the worst level of all devices; a device that cannot be read is\n"
-		"unknown (3), and so is a usage error.\n"
+		"the worst level of all devices, in the order critical, warning,\n"
+		"unknown, ok; a device that cannot be read is unknown (3), and so is\n"
+		"a usage error.\n"
 		"  --json            the status JSON document, with each device's health\n"
 		"  --pretty          indent the JSON\n"
 		THRESHOLD_HELP,

@@ -19,7 +19,8 @@ enum ctl_exit {
 	CTL_EXIT_PERM = 2,	/* no permission */
 	CTL_EXIT_NOMEM = 3,	/* out of memory */
 	CTL_EXIT_DEVICE = 4,	/* wrong device: missing, not a block device... */
-	CTL_EXIT_BUSY = 5,	/* device or name exists or is in use */
+	CTL_EXIT_BUSY = 5,	/* device or name exists or is in use, or the
+				   device is not in the state the request needs */
 	CTL_EXIT_KERNEL = 6,	/* target not loaded, kernel refused */
 };
 /* `health` exits with enum dmr_health_level (0 ok .. 3 unknown) instead. */
@@ -29,6 +30,10 @@ struct ctl {
 	FILE *out, *err;
 	const struct ctl_cmd *cmd;	/* NULL before dispatch */
 	bool json, pretty, help;
+	bool json_asked;		/* --json anywhere before "--" */
+	bool json_done;			/* a JSON document is on @out */
+	char **msgs;			/* every error line so far, for JSON */
+	size_t nmsgs;
 	struct dmr_ctx *ctx;		/* created on first use */
 };
 
@@ -45,6 +50,9 @@ struct ctl_cmd {
 extern const struct ctl_cmd ctl_cmd_create, ctl_cmd_remove, ctl_cmd_list,
 	ctl_cmd_status, ctl_cmd_health, ctl_cmd_suppress, ctl_cmd_remap,
 	ctl_cmd_clear_pending, ctl_cmd_remaps, ctl_cmd_dump;
+/* The command table, in the order `help` lists it. */
+extern const struct ctl_cmd *const ctl_commands[];
+extern const size_t ctl_nr_commands;
 
 /* The whole program; main() only calls this.  Returns the exit status. */
 int ctl_main(int argc, char **argv, FILE *out, FILE *err);
@@ -80,7 +88,10 @@ void ctl_cmd_help(const struct ctl_cmd *cmd, FILE *f);
 
 /* Strict unsigned decimal; false on anything else (sign, space, overflow). */
 bool ctl_parse_u64(const char *s, uint64_t *v);
-/* Device names: 1..127 of A-Z a-z 0-9 _ . + -, not "." or "..". */
+/*
+ * Names for create: 1..127 of A-Z a-z 0-9 _ . + -, not "." or "..".  Other
+ * commands take an existing device's name as device-mapper has it.
+ */
 #define CTL_NAME_MAX 127
 #define CTL_NAME_RULE "1-127 characters from A-Z a-z 0-9 _ . + -"
 bool ctl_valid_name(const char *s);
@@ -90,7 +101,10 @@ bool ctl_valid_uuid(const char *s);
 
 /* ---------------------------------------------------------- errors */
 
-/* "dmremapctl: <cmd>: <message>" on c->err; returns @code. */
+/*
+ * "dmremapctl: <cmd>: <message>" on c->err, one line per line of the
+ * message, each also kept in c->msgs; returns @code.
+ */
 int ctl_fail(struct ctl *c, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Usage error of the current command: exits with its usage_exit. */
@@ -98,11 +112,10 @@ int ctl_usage_fail(struct ctl *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* A library call failed with @err (negative errno): print dmr_error(). */
 int ctl_lib_fail(struct ctl *c, int err);
+void ctl_free_msgs(struct ctl *c);
 int ctl_exit_from_errno(int err);
 /* The library context, created on first use; NULL after printing why. */
 struct dmr_ctx *ctl_ctx(struct ctl *c, int *code);
-/* Fail with CTL_EXIT_KERNEL if the remap target is not usable. */
-int ctl_need_target(struct ctl *c);
 
 /* ---------------------------------------------------------- output */
 
@@ -111,8 +124,14 @@ void ctl_kv(struct ctl *c, const char *label, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* "256 MiB", "1.5 GiB", "512 B". */
 const char *ctl_size(char *buf, size_t len, uint64_t bytes);
-/* Print a dmr_json_* result (r = its return value, json its document). */
-int ctl_print_json(struct ctl *c, int r, char *json);
+/*
+ * Print a dmr_json_* result (r = its return value, json its document, freed
+ * here) with "exit_status": @code and the "messages" so far added; returns
+ * CTL_EXIT_OK, or the failure's exit status (nothing printed).
+ */
+int ctl_print_json(struct ctl *c, int r, char *json, int code);
+/* The document for a failure that printed none: exit_status and messages. */
+void ctl_print_json_error(struct ctl *c, int code);
 
 /* BLOCK STATE SPARE-BLOCK table of remap entries. */
 int ctl_print_entries(struct ctl *c, const struct dmr_entry *e, size_t count);

@@ -10,20 +10,20 @@
 #error "CTL_VERSION must be defined (cli/Makefile passes the VERSION file)"
 #endif
 
-static const struct ctl_cmd *const commands[] = {
+const struct ctl_cmd *const ctl_commands[] = {
 	&ctl_cmd_create, &ctl_cmd_remove, &ctl_cmd_list, &ctl_cmd_status,
 	&ctl_cmd_health, &ctl_cmd_suppress, &ctl_cmd_remap,
 	&ctl_cmd_clear_pending, &ctl_cmd_remaps, &ctl_cmd_dump,
 };
-#define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+const size_t ctl_nr_commands = sizeof(ctl_commands) / sizeof(ctl_commands[0]);
 
 static const struct ctl_cmd *find_cmd(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < NR_COMMANDS; i++)
-		if (!strcmp(commands[i]->name, name))
-			return commands[i];
+	for (i = 0; i < ctl_nr_commands; i++)
+		if (!strcmp(ctl_commands[i]->name, name))
+			return ctl_commands[i];
 	return NULL;
 }
 
@@ -36,8 +36,9 @@ static void usage(FILE *f)
 	      "Manage dm-remap devices: block devices that move the blocks a\n"
 	      "failing disk can no longer write to a spare device.\n\n"
 	      "Commands:\n", f);
-	for (i = 0; i < NR_COMMANDS; i++)
-		fprintf(f, "  %-14s %s\n", commands[i]->name, commands[i]->summary);
+	for (i = 0; i < ctl_nr_commands; i++)
+		fprintf(f, "  %-14s %s\n", ctl_commands[i]->name,
+			ctl_commands[i]->summary);
 	fprintf(f, "  %-14s %s\n", "help", "show this list, or one command's help");
 	fputs("\n'dmremapctl help COMMAND' or 'dmremapctl COMMAND --help' shows a command's\n"
 	      "arguments; dmremapctl(8) documents exit codes and the JSON schema.\n", f);
@@ -71,21 +72,15 @@ static int help(struct ctl *c, int argc, char **argv)
 	return CTL_EXIT_OK;
 }
 
+/*
+ * The tool's and the library's versions only: asking for the kernel's
+ * would open /dev/mapper/control, which libdevmapper even creates when it
+ * is missing.  `status` shows the loaded target's version.
+ */
 static int version(struct ctl *c)
 {
-	unsigned int v[3];
-	int r, code;
-
 	fprintf(c->out, "dmremapctl %s\nlibdmremap %s\n", CTL_VERSION,
 		dmr_library_version());
-	if (!ctl_ctx(c, &code))
-		return code;
-	r = dmr_target_version(c->ctx, v);
-	if (r)
-		fprintf(c->out, "remap target: not available (%s)\n",
-			dmr_error(c->ctx));
-	else
-		fprintf(c->out, "remap target %u.%u.%u\n", v[0], v[1], v[2]);
 	return CTL_EXIT_OK;
 }
 
@@ -116,7 +111,7 @@ static int dispatch(struct ctl *c, int argc, char **argv)
 			return CTL_EXIT_OK;
 		}
 		usage(c->err);
-		return CTL_EXIT_USAGE;
+		return ctl_fail(c, CTL_EXIT_USAGE, "no command given");
 	}
 	if (show_version)
 		return ctl_fail(c, CTL_EXIT_USAGE, "--version takes no command");
@@ -138,11 +133,19 @@ static int dispatch(struct ctl *c, int argc, char **argv)
 int ctl_main(int argc, char **argv, FILE *out, FILE *err)
 {
 	struct ctl c = { .out = out, .err = err };
-	int code;
+	int code, i;
 
+	/* --json anywhere asks for JSON on failure, even one found before it. */
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--json"))
+			c.json_asked = true;
 	code = dispatch(&c, argc, argv);
+	/* health's warning and critical are results: their document is out. */
+	if (c.json_asked && code != CTL_EXIT_OK && !c.json_done)
+		ctl_print_json_error(&c, code);
 	dmr_ctx_free(c.ctx);
 	if (fflush(out) && code == CTL_EXIT_OK)
 		code = ctl_fail(&c, CTL_EXIT_USAGE, "cannot write the output");
+	ctl_free_msgs(&c);
 	return code;
 }

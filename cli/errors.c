@@ -2,19 +2,65 @@
 /*
  * dmremapctl: error messages and the mapping of errno values to exit codes.
  */
+#define _GNU_SOURCE	/* vasprintf */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ctl.h"
 
-static void vmsg(struct ctl *c, const char *fmt, va_list ap)
+/*
+ * "dmremapctl: <cmd>: " and @len bytes of @text, as one line; the text is
+ * kept for the JSON document too (unless memory is short).
+ */
+static void line(struct ctl *c, const char *text, size_t len)
 {
+	char **m;
+
 	fputs("dmremapctl: ", c->err);
 	if (c->cmd)
 		fprintf(c->err, "%s: ", c->cmd->name);
-	vfprintf(c->err, fmt, ap);
-	fputc('\n', c->err);
+	fprintf(c->err, "%.*s\n", (int)len, text);
+	m = realloc(c->msgs, (c->nmsgs + 1) * sizeof(*m));
+	if (!m)
+		return;
+	c->msgs = m;
+	m[c->nmsgs] = strndup(text, len);
+	if (m[c->nmsgs])
+		c->nmsgs++;
+}
+
+/* Each line of @text in turn (a library message may have several). */
+static void lines(struct ctl *c, const char *text)
+{
+	size_t n;
+
+	for (; *text; text += n + (text[n] == '\n')) {
+		n = strcspn(text, "\n");
+		if (n)
+			line(c, text, n);
+	}
+}
+
+static void vmsg(struct ctl *c, const char *fmt, va_list ap)
+{
+	char *text;
+
+	if (vasprintf(&text, fmt, ap) < 0) {
+		lines(c, "out of memory");
+		return;
+	}
+	lines(c, text);
+	free(text);
+}
+
+void ctl_free_msgs(struct ctl *c)
+{
+	while (c->nmsgs)
+		free(c->msgs[--c->nmsgs]);
+	free(c->msgs);
+	c->msgs = NULL;
 }
 
 int ctl_fail(struct ctl *c, int code, const char *fmt, ...)
@@ -70,11 +116,8 @@ int ctl_lib_fail(struct ctl *c, int err)
 
 	if (!msg || !*msg)
 		msg = strerror(-err);
-	/* The library's messages are one line; make sure of it. */
-	fputs("dmremapctl: ", c->err);
-	if (c->cmd)
-		fprintf(c->err, "%s: ", c->cmd->name);
-	fprintf(c->err, "%.*s\n", (int)strcspn(msg, "\n"), msg);
+	/* One line, then libdevmapper's lines if it logged any. */
+	lines(c, msg);
 	return ctl_exit_from_errno(err);
 }
 
@@ -94,20 +137,4 @@ struct dmr_ctx *ctl_ctx(struct ctl *c, int *code)
 		}
 	}
 	return c->ctx;
-}
-
-int ctl_need_target(struct ctl *c)
-{
-	unsigned int v[3];
-	int r, code;
-
-	if (!ctl_ctx(c, &code))
-		return code;
-	r = dmr_target_version(c->ctx, v);
-	if (!r)
-		return CTL_EXIT_OK;
-	/* A missing device-mapper or target (-ENOENT) is a kernel problem. */
-	code = ctl_lib_fail(c, r);
-	return code == CTL_EXIT_PERM || code == CTL_EXIT_NOMEM ?
-		code : CTL_EXIT_KERNEL;
 }

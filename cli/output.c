@@ -3,10 +3,12 @@
  * dmremapctl: human output (aligned labels, column tables, sizes) and the
  * printing of the library's JSON documents.
  */
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ctl.h"
 
@@ -41,18 +43,78 @@ const char *ctl_size(char *buf, size_t len, uint64_t bytes)
 	return buf;
 }
 
-int ctl_print_json(struct ctl *c, int r, char *json)
+/* A JSON string; bytes from 0x80 up pass through, as json-c does. */
+static void json_string(FILE *f, const char *s)
 {
-	size_t n;
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+/*
+ * The end of every document dmremapctl prints, after its other keys:
+ * ,"exit_status":N,"messages":[{"severity":"error","text":...}...]}
+ * indented like json-c's pretty output with --pretty.
+ */
+static void json_tail(struct ctl *c, int code)
+{
+	const char *nl = c->pretty ? "\n  " : "", *sp = c->pretty ? " " : "";
+	size_t i;
+
+	fprintf(c->out, ",%s\"exit_status\":%s%d,%s\"messages\":%s[", nl, sp,
+		code, nl, sp);
+	for (i = 0; i < c->nmsgs; i++) {
+		fprintf(c->out, "%s%s{%s\"severity\":%s\"error\",%s\"text\":%s",
+			i ? "," : "", c->pretty ? "\n    " : "", sp, sp, sp, sp);
+		json_string(c->out, c->msgs[i]);
+		fprintf(c->out, "%s}", sp);
+	}
+	fprintf(c->out, "%s]%s}\n", c->nmsgs ? nl : "", c->pretty ? "\n" : "");
+	c->json_done = true;
+}
+
+int ctl_print_json(struct ctl *c, int r, char *json, int code)
+{
+	char *end;
 
 	if (r)
 		return ctl_lib_fail(c, r);
-	n = strlen(json);
-	fputs(json, c->out);
-	if (!n || json[n - 1] != '\n')
-		fputc('\n', c->out);
+	/* The library's documents are objects with keys: ours go last. */
+	end = strrchr(json, '}');
+	if (!end) {
+		free(json);
+		return ctl_fail(c, CTL_EXIT_KERNEL, "the library's JSON is not an object");
+	}
+	while (end > json && isspace((unsigned char)end[-1]))
+		end--;
+	fwrite(json, 1, (size_t)(end - json), c->out);
+	json_tail(c, code);
 	free(json);
 	return CTL_EXIT_OK;
+}
+
+void ctl_print_json_error(struct ctl *c, int code)
+{
+	const char *nl = c->pretty ? "\n  " : "", *sp = c->pretty ? " " : "";
+	time_t now = time(NULL);
+	char iso[32] = "";
+	struct tm tm;
+
+	if (gmtime_r(&now, &tm))
+		strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fprintf(c->out, "{%s\"schema_version\":%s%d,%s\"generated\":%s\"%s\",%s"
+		"\"generated_epoch\":%s%lld", nl, sp, DMR_JSON_SCHEMA_VERSION, nl,
+		sp, iso, nl, sp, (long long)now);
+	json_tail(c, code);
 }
 
 /* ---------------------------------------------------------------- tables */

@@ -31,7 +31,6 @@ DMR_EXPORT int dmr_create(struct dmr_ctx *ctx, const char *name,
 		.suppress = DMR_SUPPRESS_DEFAULT,
 	};
 	struct dmri_create_plan plan;
-	unsigned int version[3];
 	struct dmri_dev d;
 	char params[128];
 	int r;
@@ -43,9 +42,6 @@ DMR_EXPORT int dmr_create(struct dmr_ctx *ctx, const char *name,
 	    opts->suppress > DMR_SUPPRESS_ON)
 		return dmri_fail(ctx, EINVAL, "invalid suppress option %d",
 				 opts->suppress);
-	r = dmr_target_version(ctx, version);
-	if (r)
-		return r;
 	r = dmri_validate_name(ctx, name);
 	if (r)
 		return r;

@@ -5,9 +5,11 @@
  * runs (or DM_DISABLE_UDEV is set) libdevmapper makes the /dev/mapper node
  * itself, and we check that it did.
  *
- * libdevmapper's log hook is process-wide: ours files each error message
+ * libdevmapper's log hook is process-wide: ours files every error line
  * into the context of the call running on this thread (a thread-local
- * pointer set around each dm_task_run) and drops everything else.
+ * pointer set around each libdevmapper call that can fail) and drops
+ * everything else.  A failure's message ends with those lines, each on a
+ * line of its own after "libdevmapper: ".
  */
 #include <errno.h>
 #include <limits.h>
@@ -29,6 +31,7 @@ static void dm_log_hook(int level, const char *file, int line,
 {
 	struct dmr_ctx *ctx = dm_current;
 	va_list ap;
+	size_t n;
 
 	(void)file;
 	(void)line;
@@ -36,10 +39,40 @@ static void dm_log_hook(int level, const char *file, int line,
 	/* The low bits are the syslog level; higher bits are flags. */
 	if (!ctx || (level & 7) > LOG_ERR)
 		return;
+	/* Keep every line: the first one often says why (permission). */
+	n = strlen(ctx->dm_log);
+	if (n && n + 1 < sizeof(ctx->dm_log))
+		ctx->dm_log[n++] = '\n';
 	va_start(ap, f);
-	vsnprintf(ctx->dm_log, sizeof(ctx->dm_log), f, ap);
+	vsnprintf(ctx->dm_log + n, sizeof(ctx->dm_log) - n, f, ap);
 	va_end(ap);
 }
+
+/* Appends the current call's libdevmapper lines to the message; returns @r. */
+static int add_dm_log(struct dmr_ctx *ctx, int r)
+{
+	char *p = ctx->error + strlen(ctx->error);
+	const char *end = ctx->error + sizeof(ctx->error), *line;
+	size_t len;
+	int n;
+
+	for (line = ctx->dm_log; *line; line += len + (line[len] == '\n')) {
+		len = strcspn(line, "\n");
+		if (!len)
+			continue;
+		n = snprintf(p, (size_t)(end - p), "\nlibdevmapper: %.*s",
+			     (int)len, line);
+		if (n < 0 || n >= end - p) {
+			*p = '\0';	/* no half line */
+			break;
+		}
+		p += n;
+	}
+	return r;
+}
+
+/* What a refused permission means for most users (cryptsetup's words). */
+#define NON_ROOT "running as a non-root user"
 
 static void dm_setup(void)
 {
@@ -52,22 +85,31 @@ static int task(struct dmr_ctx *ctx, int type, const char *name,
 		struct dm_task **dmtp)
 {
 	struct dm_task *dmt = NULL;
+	bool named;
 
 	pthread_once(&dm_once, dm_setup);
 	dm_current = ctx;
 	ctx->dm_log[0] = '\0';
 	dmt = dm_task_create(type);
+	named = dmt && (!name || dm_task_set_name(dmt, name));
 	dm_current = NULL;
 	if (!dmt) {
-		/* libdevmapper checks the kernel driver here. */
-		return dmri_fail(ctx, ENOENT, "device-mapper is not available: %s",
-				 ctx->dm_log[0] ? ctx->dm_log :
-				 "no kernel driver or no access to /dev/mapper/control");
+		/*
+		 * libdevmapper opens /dev/mapper/control (making it if need
+		 * be) and checks the driver's version here.  A non-root user
+		 * is refused that, whatever else is wrong.
+		 */
+		if (geteuid())
+			return add_dm_log(ctx, dmri_fail(ctx, EACCES,
+				"cannot use device-mapper: permission denied, "
+				NON_ROOT " (device-mapper needs root)"));
+		return add_dm_log(ctx, dmri_fail(ctx, EOPNOTSUPP,
+			"the kernel's device-mapper driver is not available (modprobe dm-mod?)"));
 	}
-	if (name && !dm_task_set_name(dmt, name)) {
+	if (!named) {
 		dm_task_destroy(dmt);
-		return dmri_fail(ctx, EINVAL, "invalid device-mapper name '%s'",
-				 name);
+		return add_dm_log(ctx, dmri_fail(ctx, EINVAL,
+				  "invalid device-mapper name '%s'", name));
 	}
 	*dmtp = dmt;
 	return 0;
@@ -93,18 +135,28 @@ static int run(struct dmr_ctx *ctx, struct dm_task *dmt)
 static int failed(struct dmr_ctx *ctx, int r, const char *what,
 		  const char *name)
 {
+	bool perm = (r == -EACCES || r == -EPERM) && geteuid();
+
 	if (r == -ENXIO && name)
 		return dmri_fail(ctx, r, "no device-mapper device named '%s'",
 				 name);
-	return dmri_fail(ctx, r, "%s%s%s failed: %s%s%s", what,
-			 name ? " of " : "", name ? name : "", strerror(-r),
-			 ctx->dm_log[0] ? ": " : "", ctx->dm_log);
+	return add_dm_log(ctx, dmri_fail(ctx, r, "%s%s%s failed: %s%s", what,
+			  name ? " of " : "", name ? name : "", strerror(-r),
+			  perm ? " (" NON_ROOT ": device-mapper needs root)" : ""));
 }
 
 void dmri_dev_release(struct dmri_dev *d)
 {
 	free(d->params);
 	d->params = NULL;
+}
+
+/* The message a missing target gets: loading its module is the cure. */
+static int no_target(struct dmr_ctx *ctx, const char *target)
+{
+	return dmri_fail(ctx, EOPNOTSUPP,
+			 "dm-%s kernel module not available (modprobe dm-%s?)",
+			 target, target);
 }
 
 int dmri_dm_target_version(struct dmr_ctx *ctx, const char *target,
@@ -119,14 +171,10 @@ int dmri_dm_target_version(struct dmr_ctx *ctx, const char *target,
 		return r;
 	r = run(ctx, dmt);
 	if (r) {
-		r = dmri_fail(ctx, ENOENT,
-			      "device-mapper is not available (%s%s%s)",
-			      strerror(-r), ctx->dm_log[0] ? ": " : "",
-			      ctx->dm_log);
+		r = failed(ctx, r, "device-mapper target list", NULL);
 		goto out;
 	}
-	r = dmri_fail(ctx, ENOENT, "dm-%s target not loaded (modprobe dm-%s)",
-		      target, target);
+	r = no_target(ctx, target);
 	v = dm_task_get_versions(dmt);
 	while (v) {
 		if (!strcmp(v->name, target)) {
@@ -252,12 +300,22 @@ static void undo_create(const char *name)
 	remove_dev(&scratch, name);
 }
 
+/* Is the remap target loaded?  Asked without touching @ctx's message. */
+static bool target_loaded(void)
+{
+	struct dmr_ctx scratch = { .error = "" };
+	unsigned int v[3];
+
+	return dmri_dm_target_version(&scratch, DMRI_TARGET, v) != -EOPNOTSUPP;
+}
+
 int dmri_dm_create(struct dmr_ctx *ctx, const char *name, const char *uuid,
 		   uint64_t length, const char *params)
 {
 	char node[PATH_MAX];
 	uint32_t cookie = 0;
 	struct dm_task *dmt = NULL;
+	unsigned int version[3];
 	bool waiting;
 	int r;
 
@@ -288,13 +346,26 @@ int dmri_dm_create(struct dmr_ctx *ctx, const char *name, const char *uuid,
 		return dmri_fail(ctx, ENOMEM, "cannot build the table of '%s'",
 				 name);
 	}
+	/*
+	 * Loading the table loads the target's module if need be (the
+	 * kernel's request_module), so the target is not checked before:
+	 * only an unknown target type (EINVAL) means the module is missing.
+	 */
 	r = run(ctx, dmt);
 	dm_task_destroy(dmt);
 	if (r) {
 		undo_create(name);
-		return dmri_fail(ctx, r,
-				 "the kernel refused the table for '%s': see dmesg (%s)",
-				 name, strerror(-r));
+		if (r == -EINVAL && !target_loaded())
+			return add_dm_log(ctx, no_target(ctx, DMRI_TARGET));
+		return add_dm_log(ctx, dmri_fail(ctx, r,
+				  "the kernel refused the table for '%s': see dmesg (%s)",
+				  name, strerror(-r)));
+	}
+	/* Loaded now: one this library drives?  Else it never goes live. */
+	r = dmr_target_version(ctx, version);
+	if (r) {
+		undo_create(name);
+		return r;
 	}
 
 	r = task(ctx, DM_DEVICE_RESUME, name, &dmt);
@@ -309,9 +380,9 @@ int dmri_dm_create(struct dmr_ctx *ctx, const char *name, const char *uuid,
 	dm_task_destroy(dmt);
 	if (r) {
 		undo_create(name);
-		return dmri_fail(ctx, r,
-				 "the kernel could not activate '%s': see dmesg (%s)",
-				 name, strerror(-r));
+		return add_dm_log(ctx, dmri_fail(ctx, r,
+				  "the kernel could not activate '%s': see dmesg (%s)",
+				  name, strerror(-r)));
 	}
 
 	/* Without udev, libdevmapper should have made the node: make sure. */
@@ -399,9 +470,9 @@ int dmri_dm_message(struct dmr_ctx *ctx, const char *name, const char *msg,
 	}
 	r = run(ctx, dmt);
 	if (r == -EINVAL)
-		r = dmri_fail(ctx, r,
-			      "the kernel refused the message '%s' to '%s': see dmesg",
-			      msg, name);
+		r = add_dm_log(ctx, dmri_fail(ctx, r,
+			       "the kernel refused the message '%s' to '%s': see dmesg",
+			       msg, name));
 	else if (r)
 		r = failed(ctx, r, "device-mapper message", name);
 	else {

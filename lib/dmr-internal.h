@@ -19,9 +19,9 @@
 #define DMRI_UUID_PREFIX	"DMREMAP-"
 
 struct dmr_ctx {
-	char error[512];
-	/* Last error libdevmapper logged during the current dm call. */
-	char dm_log[256];
+	char error[1024];
+	/* The error lines libdevmapper logged during the current dm call. */
+	char dm_log[768];
 };
 
 /* Forget the previous failure: every public entry point starts with it. */

@@ -4,11 +4,18 @@
  *
  * Every function returns 0 (or a documented non-negative value) on success
  * and a negative errno on failure; the failure is also described in plain
- * words by dmr_error(ctx).  A context is not shared between threads; use one
- * per thread.  The library keeps no global state of its own; on first use it
- * installs a libdevmapper log function (process-wide) that files
- * libdevmapper's error messages into the context of the calling thread's
- * current call, and drops all others.
+ * words by dmr_error(ctx): one line, then the error lines libdevmapper
+ * logged during the failing call, if any, each after "\nlibdevmapper: ".
+ * Without root, device-mapper calls fail with -EACCES; without a
+ * device-mapper driver in the kernel, with -EOPNOTSUPP.
+ *
+ * Threads: a context is not shared between threads; use one per thread.
+ * libdevmapper is not thread-safe: serialise the calls that reach
+ * device-mapper (and the program's own libdevmapper calls).  On its first
+ * device-mapper call the library installs a libdevmapper log function and
+ * turns udev synchronisation on, process-wide and for good: the log
+ * function files libdevmapper's error lines into the context of the
+ * calling thread's current call and drops every other message.
  */
 #ifndef DMREMAP_H
 #define DMREMAP_H
@@ -38,9 +45,9 @@ const char *dmr_error(const struct dmr_ctx *ctx);
 const char *dmr_library_version(void);
 
 /*
- * Version of the loaded `remap` target.  -ENOENT: device-mapper or the
- * target is not available (the message says which and suggests
- * `modprobe dm-remap`); -EPROTO: a major version this library cannot drive.
+ * Version of the loaded `remap` target.  -EOPNOTSUPP: the target is not
+ * loaded (the message suggests `modprobe dm-remap`) or device-mapper is not
+ * available; -EPROTO: a major version this library cannot drive.
  */
 int dmr_target_version(struct dmr_ctx *ctx, unsigned int version[3]);
 
@@ -62,7 +69,9 @@ struct dmr_create_opts {
 /*
  * Validate (block devices, main != spare, not in use, spare big enough,
  * name characters) and create /dev/mapper/@name.  -EINVAL/-ENOENT/-EBUSY/
- * -ENOSPC/-EEXIST with a message naming the problem.
+ * -ENOSPC/-EEXIST with a message naming the problem.  The table load
+ * loads the dm-remap module if need be; -EOPNOTSUPP if it is not available,
+ * -EPROTO if the loaded target has a major version this library cannot drive.
  */
 int dmr_create(struct dmr_ctx *ctx, const char *name, const char *main_dev,
 	       const char *spare_dev, const struct dmr_create_opts *opts);

@@ -188,10 +188,14 @@ int dmri_parse_stats(struct dmr_ctx *ctx, const char *reply,
 
 int dmri_remap_table(struct dmr_ctx *ctx, const char *name, struct dmri_dev *d)
 {
-	int r = dmri_validate_name(ctx, name);
+	int r;
 
-	if (r)
-		return r;
+	/*
+	 * Only dmr_create checks the characters of a name: an existing device
+	 * goes by whatever name device-mapper gave it (dmsetup accepts more).
+	 */
+	if (!name || !*name)
+		return dmri_fail(ctx, EINVAL, "no device name given");
 	r = dmri_dm_query(ctx, name, false, d);
 	if (r)
 		return r;

@@ -14,7 +14,7 @@
 #include "stub-lib.h"
 
 struct dmr_ctx {
-	char error[256];
+	char error[1024];
 };
 
 struct stub_state stub;
@@ -89,8 +89,10 @@ const char *dmr_library_version(void)
 
 int dmr_target_version(struct dmr_ctx *ctx, unsigned int version[3])
 {
+	stub.target_calls++;
 	if (stub.target_ret)
-		return fail(ctx, stub.target_ret, "the remap target is not loaded (try 'modprobe dm-remap')");
+		return fail(ctx, stub.target_ret,
+			    "dm-remap kernel module not available (modprobe dm-remap?)");
 	version[0] = 1;
 	version[1] = 2;
 	version[2] = 3;
@@ -124,7 +126,8 @@ int dmr_list(struct dmr_ctx *ctx, char ***names, size_t *count)
 {
 	size_t i;
 
-	(void)ctx;
+	if (stub.list_ret)
+		return fail(ctx, stub.list_ret, "%s", stub.list_error);
 	*names = calloc(stub.ndev + 1, sizeof(**names));
 	if (!*names)
 		return -ENOMEM;
@@ -192,18 +195,27 @@ int dmr_remap(struct dmr_ctx *ctx, const char *name, uint64_t block,
 	return 0;
 }
 
+/* As the library: the kernel's EINVAL is "not pending". */
 int dmr_clear_pending(struct dmr_ctx *ctx, const char *name, uint64_t block)
 {
+	size_t i;
+
 	if (!find(name))
 		return fail(ctx, -ENOENT, "no dm-remap device '%s'", name);
 	stub.clear_calls++;
 	stub.remap_block = block;
-	return 0;
+	for (i = 0; i < stub.nentries; i++)
+		if (stub.entries[i].block == block &&
+		    stub.entries[i].state == DMR_ENTRY_PENDING)
+			return 0;
+	return fail(ctx, -EINVAL, "block %llu of '%s' is not pending",
+		    (unsigned long long)block, name);
 }
 
 int dmr_list_entries(struct dmr_ctx *ctx, const char *name,
 		     struct dmr_entry **entries, size_t *count)
 {
+	stub.entries_calls++;
 	if (!find(name))
 		return fail(ctx, -ENOENT, "no dm-remap device '%s'", name);
 	*entries = calloc(stub.nentries + 1, sizeof(**entries));

@@ -11,6 +11,8 @@
 struct stub_state {
 	/* script */
 	int target_ret, create_ret, dump_ret;
+	int list_ret;			/* dmr_list fails with this */
+	const char *list_error;		/* and this message */
 	enum dmr_remap_result remap_result;
 	struct dmr_status dev[STUB_MAX_DEVS];
 	size_t ndev;
@@ -18,7 +20,7 @@ struct stub_state {
 	size_t nentries;
 	/* record */
 	int create_calls, remove_calls, status_calls, suppress_calls;
-	int remap_calls, clear_calls;
+	int remap_calls, clear_calls, target_calls, entries_calls;
 	char create_name[128], create_main[256], create_spare[256];
 	char create_uuid[129];
 	struct dmr_create_opts create_opts;

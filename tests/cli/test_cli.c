@@ -17,6 +17,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <json-c/json.h>
 
 #include "ctl.h"
 #include "stub-lib.h"
@@ -78,6 +79,48 @@ static void error_line(const char *want)
 	    strchr(res.err, '\n') != res.err + n - 1)
 		fail_msg("not one 'dmremapctl: ' line: '%s'", res.err);
 	contains(res.err, want);
+}
+
+/*
+ * stdout is one JSON object and nothing else, with the keys dmremapctl
+ * adds: "exit_status" @code and @nmsgs "messages", each an error.  Returns
+ * the object (json_object_put it).
+ */
+static json_object *json_doc(int code, size_t nmsgs)
+{
+	json_tokener *tok = json_tokener_new();
+	json_object *o, *v, *m;
+	size_t i, end;
+
+	assert_non_null(tok);
+	o = json_tokener_parse_ex(tok, res.out, (int)strlen(res.out));
+	if (!o)
+		fail_msg("not JSON: '%s'", res.out);
+	end = json_tokener_get_parse_end(tok);	/* after trailing blanks */
+	json_tokener_free(tok);
+	assert_string_equal(res.out + end, "");
+	assert_int_equal(res.out[end - 1], '\n');
+	assert_true(json_object_is_type(o, json_type_object));
+	assert_true(json_object_object_get_ex(o, "exit_status", &v));
+	assert_int_equal(json_object_get_int(v), code);
+	assert_true(json_object_object_get_ex(o, "messages", &v));
+	assert_int_equal(json_object_array_length(v), nmsgs);
+	for (i = 0; i < nmsgs; i++) {
+		m = json_object_array_get_idx(v, i);
+		assert_true(json_object_object_get_ex(m, "severity", &m));
+		assert_string_equal(json_object_get_string(m), "error");
+	}
+	return o;
+}
+
+/* The text of message @i of @o. */
+static const char *json_msg(json_object *o, size_t i)
+{
+	json_object *v;
+
+	assert_true(json_object_object_get_ex(o, "messages", &v));
+	assert_true(json_object_object_get_ex(json_object_array_get_idx(v, i), "text", &v));
+	return json_object_get_string(v);
 }
 
 static int setup(void **state)
@@ -170,6 +213,37 @@ static void test_help(void **state)
 	error_line("unexpected argument 'remove'");
 }
 
+/* "CMD --help", "CMD -h" and "help CMD" for every command of the table. */
+static void test_help_every_command(void **state)
+{
+	char want[64];
+	size_t i;
+
+	(void)state;
+	stub_add_device("r", 0, 100, 0);
+	assert_true(ctl_nr_commands > 0);
+	for (i = 0; i < ctl_nr_commands; i++) {
+		const char *name = ctl_commands[i]->name;
+
+		snprintf(want, sizeof(want), "usage: dmremapctl %s ", name);
+		assert_int_equal(RUN(name, "--help"), CTL_EXIT_OK);
+		assert_true(strlen(res.out) > strlen(want));
+		contains(res.out, want);
+		assert_string_equal(res.err, "");
+		assert_int_equal(RUN(name, "-h"), CTL_EXIT_OK);
+		contains(res.out, want);
+		assert_int_equal(RUN("help", name), CTL_EXIT_OK);
+		contains(res.out, want);
+		assert_string_equal(res.err, "");
+		if (ctl_commands[i]->json) {
+			assert_int_equal(RUN(name, "--help", "--json"), CTL_EXIT_OK);
+			contains(res.out, want);
+		}
+	}
+	assert_int_equal(stub.create_calls + stub.remove_calls + stub.status_calls +
+			 stub.suppress_calls + stub.remap_calls + stub.clear_calls, 0);
+}
+
 static void test_unknown_command_and_option(void **state)
 {
 	(void)state;
@@ -186,15 +260,17 @@ static void test_unknown_command_and_option(void **state)
 	error_line("list: unknown option '--frob'");
 }
 
+/* --version prints the two versions and asks the kernel nothing. */
 static void test_version(void **state)
 {
 	(void)state;
 	assert_int_equal(RUN("--version"), CTL_EXIT_OK);
-	assert_string_equal(res.out, "dmremapctl " CTL_VERSION "\nlibdmremap 9.8.7\n"
-			    "remap target 1.2.3\n");
-	stub.target_ret = -ENOENT;
+	assert_string_equal(res.out, "dmremapctl " CTL_VERSION "\nlibdmremap 9.8.7\n");
+	assert_string_equal(res.err, "");
+	stub.target_ret = -EOPNOTSUPP;
 	assert_int_equal(RUN("-V"), CTL_EXIT_OK);
-	contains(res.out, "remap target: not available (the remap target is not loaded");
+	assert_string_equal(res.out, "dmremapctl " CTL_VERSION "\nlibdmremap 9.8.7\n");
+	assert_int_equal(stub.target_calls, 0);
 	assert_int_equal(RUN("--version", "list"), CTL_EXIT_USAGE);
 	error_line("--version takes no command");
 }
@@ -337,7 +413,7 @@ static void test_create_library_errors(void **state)
 		{ -EACCES, CTL_EXIT_PERM }, { -EPERM, CTL_EXIT_PERM },
 		{ -ENOMEM, CTL_EXIT_NOMEM }, { -EINVAL, CTL_EXIT_DEVICE },
 		{ -EBADMSG, CTL_EXIT_DEVICE }, { -EIO, CTL_EXIT_KERNEL },
-		{ -EPROTO, CTL_EXIT_KERNEL },
+		{ -EPROTO, CTL_EXIT_KERNEL }, { -EOPNOTSUPP, CTL_EXIT_KERNEL },
 	};
 	size_t i;
 
@@ -350,36 +426,61 @@ static void test_create_library_errors(void **state)
 	}
 }
 
+/*
+ * create does not ask for the target first: the table load brings the
+ * module in.  The library's answer when it cannot is exit 6.
+ */
 static void test_create_target_missing(void **state)
 {
 	(void)state;
 	NEED_NODES();
-	stub.target_ret = -ENOENT;
+	stub.target_ret = -EOPNOTSUPP;
+	assert_int_equal(RUN("create", "r", node_a, node_b), CTL_EXIT_OK);
+	assert_int_equal(stub.create_calls, 1);
+	assert_int_equal(stub.target_calls, 0);
+	stub.create_ret = -EOPNOTSUPP;
 	assert_int_equal(RUN("create", "r", node_a, node_b), CTL_EXIT_KERNEL);
-	error_line("the remap target is not loaded");
-	assert_int_equal(stub.create_calls, 0);
-	stub.target_ret = -EPROTO;
+	stub.create_ret = -EPROTO;
 	assert_int_equal(RUN("create", "r", node_a, node_b), CTL_EXIT_KERNEL);
-	stub.target_ret = -EACCES;
+	stub.create_ret = -EACCES;
 	assert_int_equal(RUN("create", "r", node_a, node_b), CTL_EXIT_PERM);
-	assert_int_equal(stub.create_calls, 0);
+	assert_int_equal(stub.target_calls, 0);
 }
 
-/* Without the target, every command that needs it says so and exits 6. */
+/*
+ * Without the dm-remap module there are no dm-remap devices: list and
+ * status say so and succeed; health is unknown (dmremapctl(8), HEALTH).
+ * No other command asks for the target first.
+ */
 static void test_target_missing(void **state)
 {
 	(void)state;
-	stub_add_device("r", 0, 100, 0);
-	stub.target_ret = -ENOENT;
-	assert_int_equal(RUN("status"), CTL_EXIT_KERNEL);
-	error_line("status: the remap target is not loaded");
-	assert_int_equal(RUN("list"), CTL_EXIT_KERNEL);
-	assert_int_equal(RUN("remove", "r"), CTL_EXIT_KERNEL);
-	assert_int_equal(RUN("suppress", "r", "on"), CTL_EXIT_KERNEL);
-	assert_int_equal(RUN("remap", "r", "1"), CTL_EXIT_KERNEL);
-	assert_int_equal(RUN("remaps", "r"), CTL_EXIT_KERNEL);
+	stub.target_ret = -EOPNOTSUPP;
+	assert_int_equal(RUN("list"), CTL_EXIT_OK);
+	assert_string_equal(res.out, "no dm-remap devices\n");
+	assert_string_equal(res.err, "");
+	assert_int_equal(RUN("status"), CTL_EXIT_OK);
+	assert_string_equal(res.out, "no dm-remap devices\n");
+	assert_string_equal(res.err, "");
+	assert_int_equal(RUN("status", "--json"), CTL_EXIT_OK);
+	contains(res.out, "\"devices\":0");
+	assert_int_equal(stub.target_calls, 0);
+	assert_int_equal(RUN("health"), DMR_HEALTH_UNKNOWN);
+	error_line("health: dm-remap kernel module not available (modprobe dm-remap?)");
 	assert_int_equal(RUN("health", "r"), DMR_HEALTH_UNKNOWN);
-	assert_int_equal(stub.remove_calls + stub.suppress_calls + stub.remap_calls, 0);
+	assert_int_equal(stub.target_calls, 2);
+	/* A device name is looked up: there is none. */
+	assert_int_equal(RUN("remove", "r"), CTL_EXIT_DEVICE);
+	error_line("remove: no dm-remap device 'r'");
+	assert_int_equal(RUN("suppress", "r", "on"), CTL_EXIT_DEVICE);
+	assert_int_equal(RUN("remap", "r", "1"), CTL_EXIT_DEVICE);
+	assert_int_equal(RUN("clear-pending", "r", "1"), CTL_EXIT_DEVICE);
+	assert_int_equal(RUN("remaps", "r"), CTL_EXIT_DEVICE);
+	assert_int_equal(stub.target_calls, 2);
+	/* A bad block number is a usage error before any lookup. */
+	assert_int_equal(RUN("remap", "r", "12abc"), CTL_EXIT_USAGE);
+	assert_int_equal(RUN("clear-pending", "r", "-5"), CTL_EXIT_USAGE);
+	assert_int_equal(stub.status_calls, 2);
 }
 
 /* ----------------------------------------------------- remove and list */
@@ -391,12 +492,41 @@ static void test_remove(void **state)
 	assert_int_equal(RUN("remove"), CTL_EXIT_USAGE);
 	assert_int_equal(RUN("remove", "r", "s"), CTL_EXIT_USAGE);
 	error_line("unexpected argument 's'");
-	assert_int_equal(RUN("remove", "a/b"), CTL_EXIT_USAGE);
 	assert_int_equal(stub.remove_calls, 0);
 	assert_int_equal(RUN("remove", "nosuch"), CTL_EXIT_DEVICE);
 	assert_string_equal(res.err, "dmremapctl: remove: no dm-remap device 'nosuch'\n");
 	assert_int_equal(RUN("remove", "r"), CTL_EXIT_OK);
 	assert_int_equal(stub.remove_calls, 2);
+}
+
+/*
+ * Only create checks names: a dm-remap device made with dmsetup under a
+ * name create refuses is shown, checked and steered like the others.
+ */
+static void test_foreign_names(void **state)
+{
+	(void)state;
+	stub_add_device("odd name", 3, 100, 0);
+	stub_add_device("safe", 0, 100, 0);
+	assert_int_equal(RUN("status"), CTL_EXIT_OK);
+	contains(res.out, "odd name\n  device          /dev/mapper/odd name");
+	contains(res.out, "\nsafe\n");
+	assert_int_equal(RUN("status", "odd name"), CTL_EXIT_OK);
+	contains(res.out, "odd name\n  device");
+	assert_int_equal(RUN("list"), CTL_EXIT_OK);
+	contains(res.out, "odd name  /dev/main-odd name");
+	assert_int_equal(RUN("health"), DMR_HEALTH_OK);
+	assert_string_equal(res.out, "odd name: ok\nsafe: ok\n");
+	assert_int_equal(RUN("health", "odd name"), DMR_HEALTH_OK);
+	assert_int_equal(RUN("remaps", "odd name"), CTL_EXIT_OK);
+	assert_int_equal(RUN("suppress", "odd name", "off"), CTL_EXIT_OK);
+	assert_int_equal(RUN("remap", "odd name", "1"), CTL_EXIT_OK);
+	assert_int_equal(RUN("remove", "odd name"), CTL_EXIT_OK);
+	assert_int_equal(RUN("remove", "a/b"), CTL_EXIT_DEVICE);
+	error_line("no dm-remap device 'a/b'");
+	assert_int_equal(RUN("create", "odd name", "/dev/a", "/dev/b"), CTL_EXIT_USAGE);
+	error_line("invalid device name 'odd name'");
+	assert_int_equal(stub.create_calls, 0);
 }
 
 static void test_list(void **state)
@@ -415,6 +545,42 @@ static void test_list(void **state)
 	contains(res.out, "85/100 (85%)");
 	assert_int_equal(RUN("list", "x"), CTL_EXIT_USAGE);
 	assert_int_equal(RUN("list", "--json"), CTL_EXIT_USAGE);
+}
+
+/*
+ * A library message of several lines (libdevmapper's after the library's)
+ * is printed line by line; not being root is exit 2, no driver exit 6.
+ */
+static void test_dm_errors(void **state)
+{
+	(void)state;
+	stub.list_ret = -EACCES;
+	stub.list_error = "cannot use device-mapper: permission denied, running as a "
+			  "non-root user (device-mapper needs root)\n"
+			  "libdevmapper: /dev/mapper/control: open failed: Permission denied\n"
+			  "libdevmapper: Failure to communicate with kernel device-mapper driver.";
+	assert_int_equal(RUN("list"), CTL_EXIT_PERM);
+	assert_string_equal(res.err,
+		"dmremapctl: list: cannot use device-mapper: permission denied, running "
+		"as a non-root user (device-mapper needs root)\n"
+		"dmremapctl: list: libdevmapper: /dev/mapper/control: open failed: "
+		"Permission denied\n"
+		"dmremapctl: list: libdevmapper: Failure to communicate with kernel "
+		"device-mapper driver.\n");
+	assert_string_equal(res.out, "");
+	assert_int_equal(RUN("status"), CTL_EXIT_PERM);
+	contains(res.err, "dmremapctl: status: libdevmapper: /dev/mapper/control");
+	assert_int_equal(RUN("health"), DMR_HEALTH_UNKNOWN);
+	contains(res.err, "dmremapctl: health: cannot use device-mapper: permission denied");
+	stub.list_ret = -EOPNOTSUPP;
+	stub.list_error = "the kernel's device-mapper driver is not available (modprobe dm-mod?)\n"
+			  "libdevmapper: /dev/mapper/control: open failed: No such device";
+	assert_int_equal(RUN("list"), CTL_EXIT_KERNEL);
+	assert_string_equal(res.err,
+		"dmremapctl: list: the kernel's device-mapper driver is not available "
+		"(modprobe dm-mod?)\n"
+		"dmremapctl: list: libdevmapper: /dev/mapper/control: open failed: "
+		"No such device\n");
 }
 
 /* ------------------------------------------------------ status, health */
@@ -438,8 +604,8 @@ static void test_status(void **state)
 	assert_int_equal(RUN("status", "r", "nosuch"), CTL_EXIT_DEVICE);
 	assert_string_equal(res.err, "dmremapctl: status: no dm-remap device 'nosuch'\n");
 	assert_string_equal(res.out, "");
-	assert_int_equal(RUN("status", "bad/name"), CTL_EXIT_USAGE);
-	error_line("invalid device name 'bad/name'");
+	assert_int_equal(RUN("status", "bad/name"), CTL_EXIT_DEVICE);
+	error_line("no dm-remap device 'bad/name'");
 }
 
 static void test_status_json(void **state)
@@ -448,11 +614,14 @@ static void test_status_json(void **state)
 	stub_add_device("r", 3, 100, 1);
 	stub_add_device("s", 0, 100, 0);
 	assert_int_equal(RUN("status", "--json"), CTL_EXIT_OK);
-	assert_string_equal(res.out, "{\"devices\":2,\"first\":\"r\",\"warn\":80,\"pretty\":0}\n");
+	assert_string_equal(res.out, "{\"devices\":2,\"first\":\"r\",\"warn\":80,\"pretty\":0,"
+			    "\"exit_status\":0,\"messages\":[]}\n");
 	assert_int_equal(RUN("--json", "status", "s"), CTL_EXIT_OK);
-	assert_string_equal(res.out, "{\"devices\":1,\"first\":\"s\",\"warn\":80,\"pretty\":0}\n");
+	assert_string_equal(res.out, "{\"devices\":1,\"first\":\"s\",\"warn\":80,\"pretty\":0,"
+			    "\"exit_status\":0,\"messages\":[]}\n");
 	assert_int_equal(RUN("--json", "--pretty", "status", "--warn-spare", "50"), CTL_EXIT_OK);
-	assert_string_equal(res.out, "{\"devices\":2,\"first\":\"r\",\"warn\":50,\"pretty\":1}\n");
+	assert_string_equal(res.out, "{\"devices\":2,\"first\":\"r\",\"warn\":50,\"pretty\":1,\n"
+			    "  \"exit_status\": 0,\n  \"messages\": []\n}\n");
 	assert_int_equal(RUN("status", "--pretty"), CTL_EXIT_USAGE);
 	error_line("--pretty needs --json");
 }
@@ -479,13 +648,31 @@ static void test_health_levels(void **state)
 	assert_int_equal(RUN("health", "full", "--crit-spare", "0"), DMR_HEALTH_WARNING);
 	assert_int_equal(RUN("health", "full", "--crit-spare", "0", "--warn-spare", "0"),
 			 DMR_HEALTH_OK);
-	/* a device that is not there is unknown, and unknown wins */
+	/* a device that is not there is unknown, which beats only ok */
 	assert_int_equal(RUN("health", "ok", "nosuch"), DMR_HEALTH_UNKNOWN);
 	assert_string_equal(res.out, "ok: ok\n");
 	error_line("health: no dm-remap device 'nosuch'");
-	assert_int_equal(RUN("health", "--json", "full", "nosuch"), DMR_HEALTH_UNKNOWN);
-	assert_string_equal(res.out, "{\"devices\":1,\"first\":\"full\",\"warn\":80,\"pretty\":0}\n");
 	assert_int_equal(RUN("health", "--json", "pend"), DMR_HEALTH_WARNING);
+}
+
+/* Critical > warning > unknown > ok, as monitoring-plugins' max_state(). */
+static void test_health_order(void **state)
+{
+	(void)state;
+	stub_add_device("ok", 10, 100, 0);
+	stub_add_device("pend", 0, 100, 1);
+	stub_add_device("full", 100, 100, 0);
+	assert_int_equal(RUN("health", "nosuch", "full"), DMR_HEALTH_CRITICAL);
+	contains(res.out, "full: critical");
+	error_line("health: no dm-remap device 'nosuch'");
+	assert_int_equal(RUN("health", "full", "nosuch"), DMR_HEALTH_CRITICAL);
+	assert_int_equal(RUN("health", "--json", "full", "nosuch"), DMR_HEALTH_CRITICAL);
+	contains(res.out, "\"devices\":1,\"first\":\"full\"");
+	assert_int_equal(RUN("health", "nosuch", "pend"), DMR_HEALTH_WARNING);
+	assert_int_equal(RUN("health", "pend", "nosuch", "ok"), DMR_HEALTH_WARNING);
+	assert_int_equal(RUN("health", "ok", "nosuch"), DMR_HEALTH_UNKNOWN);
+	assert_int_equal(RUN("health", "nosuch", "ok"), DMR_HEALTH_UNKNOWN);
+	assert_int_equal(RUN("health", "pend", "full", "nosuch", "ok"), DMR_HEALTH_CRITICAL);
 }
 
 static void test_health_usage_is_unknown(void **state)
@@ -551,15 +738,31 @@ static void test_remap_block_numbers(void **state)
 	stub.remap_result = DMR_REMAP_ALREADY;
 	assert_int_equal(RUN("remap", "r", "3"), CTL_EXIT_OK);
 	contains(res.out, "block 3 was already remapped (spare block 7)");
+}
+
+/*
+ * A block that is not pending is a state error (exit 5), found by the
+ * library's answer to the message, not by listing every entry first.
+ */
+static void test_clear_pending(void **state)
+{
+	(void)state;
+	stub_add_device("r", 0, 100, 0);
 	assert_int_equal(RUN("clear-pending", "r", "2048"), CTL_EXIT_USAGE);
-	assert_int_equal(RUN("clear-pending", "r", "12"), CTL_EXIT_USAGE);
-	error_line("clear-pending: block 12 is not pending");
+	error_line("block 2048 is beyond the device");
+	assert_int_equal(RUN("clear-pending", "r", "12"), CTL_EXIT_BUSY);
+	assert_string_equal(res.err,
+			    "dmremapctl: clear-pending: block 12 of 'r' is not pending\n");
 	stub.entries[0] = (struct dmr_entry){ 12, DMR_ENTRY_PENDING, 0 };
-	stub.nentries = 1;
-	assert_int_equal(stub.clear_calls, 0);
+	stub.entries[1] = (struct dmr_entry){ 13, DMR_ENTRY_REMAPPED, 4 };
+	stub.nentries = 2;
+	assert_int_equal(RUN("clear-pending", "r", "13"), CTL_EXIT_BUSY);
 	assert_int_equal(RUN("clear-pending", "r", "12"), CTL_EXIT_OK);
-	assert_int_equal(stub.clear_calls, 1);
+	assert_string_equal(res.err, "");
+	assert_int_equal(stub.clear_calls, 3);
 	assert_int_equal(stub.remap_block, 12);
+	assert_int_equal(RUN("clear-pending", "nosuch", "1"), CTL_EXIT_DEVICE);
+	assert_int_equal(stub.entries_calls, 0);
 }
 
 static void test_parse_u64(void **state)
@@ -594,7 +797,8 @@ static void test_remaps(void **state)
 		"  4100  pending             -\n"
 		"123456  remapped            1\n");
 	assert_int_equal(RUN("remaps", "r", "--json"), CTL_EXIT_OK);
-	assert_string_equal(res.out, "{\"device\":\"r\",\"entries\":3,\"pretty\":0}\n");
+	assert_string_equal(res.out, "{\"device\":\"r\",\"entries\":3,\"pretty\":0,"
+			    "\"exit_status\":0,\"messages\":[]}\n");
 	assert_int_equal(RUN("remaps"), CTL_EXIT_USAGE);
 	assert_int_equal(RUN("remaps", "nosuch"), CTL_EXIT_DEVICE);
 }
@@ -610,7 +814,8 @@ static void test_dump(void **state)
 	contains(res.out, "  entries         1 remapped, 0 pending");
 	contains(res.out, "BLOCK  STATE     SPARE BLOCK\n    5  remapped            0\n");
 	assert_int_equal(RUN("dump", "--json", "/dev/sp"), CTL_EXIT_OK);
-	assert_string_equal(res.out, "{\"spare\":\"/dev/sp\",\"entries\":1,\"pretty\":0}\n");
+	assert_string_equal(res.out, "{\"spare\":\"/dev/sp\",\"entries\":1,\"pretty\":0,"
+			    "\"exit_status\":0,\"messages\":[]}\n");
 	stub.dump_ret = -EBUSY;
 	assert_int_equal(RUN("dump", "/dev/sp"), CTL_EXIT_BUSY);
 	assert_string_equal(res.err, "dmremapctl: dump: /dev/sp: scripted failure\n");
@@ -618,6 +823,86 @@ static void test_dump(void **state)
 	assert_int_equal(RUN("dump", "/dev/sp"), CTL_EXIT_DEVICE);
 	stub.dump_ret = -EBADMSG;
 	assert_int_equal(RUN("dump", "/dev/sp"), CTL_EXIT_DEVICE);
+}
+
+/*
+ * With --json, every failure still prints one document on stdout (smartctl
+ * -j style): schema_version, generated, exit_status, messages.
+ */
+static void test_json_errors(void **state)
+{
+	json_object *o, *v;
+
+	(void)state;
+	stub_add_device("full", 100, 100, 0);
+	assert_int_equal(RUN("status", "--json", "nosuch"), CTL_EXIT_DEVICE);
+	error_line("status: no dm-remap device 'nosuch'");
+	o = json_doc(CTL_EXIT_DEVICE, 1);
+	assert_string_equal(json_msg(o, 0), "no dm-remap device 'nosuch'");
+	assert_true(json_object_object_get_ex(o, "schema_version", &v));
+	assert_int_equal(json_object_get_int(v), DMR_JSON_SCHEMA_VERSION);
+	assert_true(json_object_object_get_ex(o, "generated", &v));
+	assert_int_equal(strlen(json_object_get_string(v)), 20);
+	assert_true(json_object_object_get_ex(o, "generated_epoch", &v));
+	assert_true(json_object_get_int64(v) > 1700000000);
+	json_object_put(o);
+
+	/* Usage errors too: before the command, before --json, no JSON command. */
+	assert_int_equal(RUN("--json", "frob"), CTL_EXIT_USAGE);
+	o = json_doc(CTL_EXIT_USAGE, 1);
+	assert_string_equal(json_msg(o, 0), "unknown command 'frob' (see 'dmremapctl help')");
+	json_object_put(o);
+	assert_int_equal(RUN("status", "--bogus", "--json"), CTL_EXIT_USAGE);
+	json_object_put(json_doc(CTL_EXIT_USAGE, 1));
+	assert_int_equal(RUN("list", "--json"), CTL_EXIT_USAGE);
+	json_object_put(json_doc(CTL_EXIT_USAGE, 1));
+	assert_int_equal(RUN("--json"), CTL_EXIT_USAGE);
+	json_object_put(json_doc(CTL_EXIT_USAGE, 1));
+	assert_int_equal(RUN("health", "--json", "--warn-spare", "x"), DMR_HEALTH_UNKNOWN);
+	json_object_put(json_doc(DMR_HEALTH_UNKNOWN, 1));
+	assert_int_equal(RUN("remaps", "nosuch", "--json", "--pretty"), CTL_EXIT_DEVICE);
+	contains(res.out, "{\n  \"schema_version\": 1,\n");
+	contains(res.out, "\n  \"exit_status\": 4,\n");
+	json_object_put(json_doc(CTL_EXIT_DEVICE, 1));
+
+	/* A library message of several lines: one message per line. */
+	stub.list_ret = -EACCES;
+	stub.list_error = "permission denied\nlibdevmapper: open failed";
+	assert_int_equal(RUN("status", "--json"), CTL_EXIT_PERM);
+	o = json_doc(CTL_EXIT_PERM, 2);
+	assert_string_equal(json_msg(o, 1), "libdevmapper: open failed");
+	json_object_put(o);
+	stub.list_ret = 0;
+
+	/* Quotes, backslashes and control characters are escaped. */
+	assert_int_equal(RUN("status", "--json", "q\"b\\s\tn\x01"), CTL_EXIT_DEVICE);
+	o = json_doc(CTL_EXIT_DEVICE, 1);
+	assert_string_equal(json_msg(o, 0), "no dm-remap device 'q\"b\\s\tn\x01'");
+	json_object_put(o);
+
+	/* health: a device it could read and one it could not, one document. */
+	assert_int_equal(RUN("health", "--json", "full", "nosuch"), DMR_HEALTH_CRITICAL);
+	o = json_doc(DMR_HEALTH_CRITICAL, 1);
+	assert_string_equal(json_msg(o, 0), "no dm-remap device 'nosuch'");
+	assert_true(json_object_object_get_ex(o, "first", &v));
+	assert_string_equal(json_object_get_string(v), "full");
+	json_object_put(o);
+	assert_int_equal(RUN("health", "--json", "nosuch"), DMR_HEALTH_UNKNOWN);
+	json_object_put(json_doc(DMR_HEALTH_UNKNOWN, 1));
+
+	/* Success: the same two keys, no message. */
+	assert_int_equal(RUN("status", "--json"), CTL_EXIT_OK);
+	json_object_put(json_doc(CTL_EXIT_OK, 0));
+	assert_int_equal(RUN("--pretty", "--json", "dump", "/dev/sp"), CTL_EXIT_OK);
+	json_object_put(json_doc(CTL_EXIT_OK, 0));
+
+	/* Not errors, or no --json: no document. */
+	assert_int_equal(RUN("status", "--help", "--json"), CTL_EXIT_OK);
+	contains(res.out, "usage: dmremapctl status");
+	assert_int_equal(RUN("remap", "full", "--", "--json"), CTL_EXIT_USAGE);
+	assert_string_equal(res.out, "");
+	assert_int_equal(RUN("status", "nosuch"), CTL_EXIT_DEVICE);
+	assert_string_equal(res.out, "");
 }
 
 /* dmremapctl(8) documents every command `help` lists, and every exit code. */
@@ -680,15 +965,18 @@ static void test_man_page_covers_commands(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_no_arguments), T(test_help), T(test_unknown_command_and_option),
+		T(test_no_arguments), T(test_help), T(test_help_every_command),
+		T(test_unknown_command_and_option),
 		T(test_version), T(test_create_arguments), T(test_create_names),
 		T(test_create_block_size), T(test_create_devices),
 		T(test_create_passes_options), T(test_create_library_errors),
-		T(test_create_target_missing), T(test_target_missing), T(test_remove), T(test_list),
-		T(test_status), T(test_status_json), T(test_health_levels),
+		T(test_create_target_missing), T(test_target_missing), T(test_remove),
+		T(test_foreign_names), T(test_list), T(test_dm_errors),
+		T(test_status), T(test_status_json), T(test_health_levels), T(test_health_order),
 		T(test_health_usage_is_unknown), T(test_suppress),
-		T(test_remap_block_numbers), T(test_parse_u64), T(test_remaps),
-		T(test_dump), T(test_man_page_covers_commands),
+		T(test_remap_block_numbers), T(test_clear_pending),
+		T(test_parse_u64), T(test_remaps),
+		T(test_dump), T(test_json_errors), T(test_man_page_covers_commands),
 	};
 
 	return cmocka_run_group_tests_name("dmremapctl", tests, group_setup,

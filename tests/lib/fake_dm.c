@@ -44,10 +44,11 @@ static struct {
 	int err;
 } msgs[MAX_MSGS];
 static unsigned int msg_head, msg_tail;
-static unsigned int tv[3] = { 1, 0, 0 };
+static unsigned int tv[3] = { 1, 0, 0 }, module_tv[3] = { 1, 0, 0 };
 static dm_log_with_errno_fn log_fn;
 
 bool fake_node_on_resume = true, fake_mknodes_works = true;
+unsigned int fake_euid;
 char fake_dm_dir[PATH_MAX];
 unsigned int fake_cookies_set, fake_cookies_waited;
 
@@ -76,10 +77,11 @@ void fake_reset(void)
 	fail_type = -1;
 	fail_create = false;
 	msg_head = msg_tail = 0;
-	tv[0] = 1;
-	tv[1] = tv[2] = 0;
+	tv[0] = module_tv[0] = 1;
+	tv[1] = tv[2] = module_tv[1] = module_tv[2] = 0;
 	fake_node_on_resume = fake_mknodes_works = true;
 	fake_cookies_set = fake_cookies_waited = 0;
+	fake_euid = 0;
 }
 
 struct fake_dev *fake_find(const char *name)
@@ -165,7 +167,30 @@ void fake_target_version(unsigned int a, unsigned int b, unsigned int c)
 	tv[2] = c;
 }
 
+void fake_target_module(unsigned int a, unsigned int b, unsigned int c)
+{
+	module_tv[0] = a;
+	module_tv[1] = b;
+	module_tv[2] = c;
+}
+
 /* ------------------------------------------------------------ wrappers */
+
+uid_t __wrap_geteuid(void);
+uid_t __wrap_geteuid(void)
+{
+	return fake_euid;
+}
+
+/* What libdevmapper logs when it fails: errors around a debug line. */
+static void log_failure(void)
+{
+	if (!log_fn)
+		return;
+	log_fn(3, __FILE__, __LINE__, -1, "%s", FAKE_LOG_TEXT);
+	log_fn(7, __FILE__, __LINE__, 0, "%s", FAKE_LOG_DEBUG);
+	log_fn(3, __FILE__, __LINE__, -1, "%s", FAKE_LOG_TEXT2);
+}
 
 struct dm_task *__wrap_dm_task_create(int type);
 struct dm_task *__wrap_dm_task_create(int type)
@@ -174,8 +199,7 @@ struct dm_task *__wrap_dm_task_create(int type)
 
 	if (fail_create) {
 		fail_create = false;
-		if (log_fn)
-			log_fn(3, __FILE__, __LINE__, -1, "%s", FAKE_LOG_TEXT);
+		log_failure();
 		return NULL;
 	}
 	t = calloc(1, sizeof(*t));
@@ -352,8 +376,7 @@ static void build_versions(struct dm_task *t)
 static int failed(struct dm_task *t, int err)
 {
 	t->err = err;
-	if (log_fn)
-		log_fn(3, __FILE__, __LINE__, -1, "%s", FAKE_LOG_TEXT);
+	log_failure();
 	return 0;
 }
 
@@ -399,6 +422,11 @@ int __wrap_dm_task_run(struct dm_task *t)
 		return 1;
 	case DM_DEVICE_RELOAD:
 		assert_true(t->has_target);
+		if (!strcmp(t->ttype, "remap") && !tv[0]) {
+			if (!module_tv[0])
+				return failed(t, EINVAL);	/* unknown target type */
+			memcpy(tv, module_tv, sizeof(tv));
+		}
 		d->has_inactive = true;
 		snprintf(d->inactive_type, sizeof(d->inactive_type), "%s", t->ttype);
 		snprintf(d->inactive_params, sizeof(d->inactive_params), "%s",

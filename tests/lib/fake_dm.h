@@ -40,12 +40,25 @@ void fake_msg(const char *msg, const char *reply, int err);
 unsigned int fake_msgs_left(void);
 /* The `remap` target's version; major 0 = not loaded. */
 void fake_target_version(unsigned int a, unsigned int b, unsigned int c);
+/*
+ * The version a table load of `remap` loads when the target is not loaded
+ * (the kernel's request_module); major 0 = no module: the load fails with
+ * EINVAL.  1.0.0 after fake_reset.
+ */
+void fake_target_module(unsigned int a, unsigned int b, unsigned int c);
 /* Node creation by resume (libdevmapper's fallback) and by dm_mknodes. */
 extern bool fake_node_on_resume, fake_mknodes_works;
 extern char fake_dm_dir[];
 /* Cookies handed out and waited for. */
 extern unsigned int fake_cookies_set, fake_cookies_waited;
-/* What the fake logs through the installed log function on a failure. */
+/*
+ * What the fake logs through the installed log function on a failure: two
+ * error lines with a debug line between them (libdevmapper's backtrace).
+ */
 #define FAKE_LOG_TEXT "fake ioctl failed"
+#define FAKE_LOG_TEXT2 "fake second error line"
+#define FAKE_LOG_DEBUG "<backtrace>"
+/* What geteuid() returns to the library (0 after fake_reset). */
+extern unsigned int fake_euid;
 
 #endif

@@ -67,9 +67,9 @@ static void test_target_not_loaded(void **state)
 
 	(void)state;
 	fake_target_version(0, 0, 0);
-	assert_int_equal(dmr_target_version(ctx, v), -ENOENT);
+	assert_int_equal(dmr_target_version(ctx, v), -EOPNOTSUPP);
 	assert_string_equal(dmr_error(ctx),
-			    "dm-remap target not loaded (modprobe dm-remap)");
+			    "dm-remap kernel module not available (modprobe dm-remap?)");
 }
 
 static void test_target_wrong_major(void **state)
@@ -82,18 +82,58 @@ static void test_target_wrong_major(void **state)
 	has("2.0.0 is not supported");
 }
 
+/* Every error line libdevmapper logged, each on a line of its own. */
+#define DM_LINES "\nlibdevmapper: " FAKE_LOG_TEXT "\nlibdevmapper: " FAKE_LOG_TEXT2
+
+/* As root, libdevmapper cannot reach the driver: exit 6 material. */
 static void test_dm_unavailable(void **state)
 {
 	unsigned int v[3];
+	char **names;
+	size_t n;
 
 	(void)state;
-	fake_fail(DM_DEVICE_LIST_VERSIONS, EACCES);
-	assert_int_equal(dmr_target_version(ctx, v), -ENOENT);
-	has("device-mapper is not available");
-	has(FAKE_LOG_TEXT);		/* libdevmapper's words reached the ctx */
 	fake_fail_create();
-	assert_int_equal(dmr_target_version(ctx, v), -ENOENT);
-	has("device-mapper is not available: " FAKE_LOG_TEXT);
+	assert_int_equal(dmr_target_version(ctx, v), -EOPNOTSUPP);
+	assert_string_equal(dmr_error(ctx),
+			    "the kernel's device-mapper driver is not available (modprobe dm-mod?)"
+			    DM_LINES);
+	fake_fail_create();
+	assert_int_equal(dmr_list(ctx, &names, &n), -EOPNOTSUPP);
+	has("driver is not available");
+	/* An ioctl refused for permission stays a permission error. */
+	fake_fail(DM_DEVICE_LIST_VERSIONS, EACCES);
+	assert_int_equal(dmr_target_version(ctx, v), -EACCES);
+	assert_string_equal(dmr_error(ctx),
+			    "device-mapper target list failed: Permission denied" DM_LINES);
+}
+
+/* Not root: permission denied (-EACCES), as cryptsetup says it. */
+static void test_dm_not_root(void **state)
+{
+	struct dmr_status st;
+	unsigned int v[3];
+	char **names;
+	size_t n;
+
+	(void)state;
+	fake_euid = 65534;
+	add_remap("safe");
+	fake_fail_create();
+	assert_int_equal(dmr_list(ctx, &names, &n), -EACCES);
+	assert_string_equal(dmr_error(ctx),
+			    "cannot use device-mapper: permission denied, running as a "
+			    "non-root user (device-mapper needs root)" DM_LINES);
+	fake_fail_create();
+	assert_int_equal(dmr_status(ctx, "safe", &st), -EACCES);
+	has("permission denied, running as a non-root user");
+	fake_fail_create();
+	assert_int_equal(dmr_target_version(ctx, v), -EACCES);
+	fake_fail(DM_DEVICE_TABLE, EPERM);
+	assert_int_equal(dmr_status(ctx, "safe", &st), -EPERM);
+	assert_string_equal(dmr_error(ctx),
+			    "device-mapper table of safe failed: Operation not permitted "
+			    "(running as a non-root user: device-mapper needs root)" DM_LINES);
 }
 
 static void *other_thread(void *arg)
@@ -117,8 +157,8 @@ static void test_log_routing(void **state)
 	fake_fail(DM_DEVICE_LIST_VERSIONS, EIO);
 	assert_int_equal(pthread_create(&t, NULL, other_thread, other), 0);
 	assert_int_equal(pthread_join(t, &ret), 0);
-	assert_int_equal((intptr_t)ret, -ENOENT);
-	assert_non_null(strstr(dmr_error(other), FAKE_LOG_TEXT));
+	assert_int_equal((intptr_t)ret, -EIO);
+	assert_non_null(strstr(dmr_error(other), DM_LINES));
 	assert_string_equal(dmr_error(ctx), "");
 	/* A later successful call on the same context clears its message. */
 	assert_int_equal(dmr_target_version(other, v), 0);
@@ -168,8 +208,41 @@ static void test_status_missing(void **state)
 	(void)state;
 	assert_int_equal(dmr_status(ctx, "nope", &st), -ENXIO);
 	assert_string_equal(dmr_error(ctx), "no device-mapper device named 'nope'");
-	assert_int_equal(dmr_status(ctx, "bad name", &st), -EINVAL);
-	has("invalid device name");
+	assert_int_equal(dmr_status(ctx, "bad name", &st), -ENXIO);
+	assert_string_equal(dmr_error(ctx), "no device-mapper device named 'bad name'");
+	assert_int_equal(dmr_status(ctx, "", &st), -EINVAL);
+	assert_string_equal(dmr_error(ctx), "no device name given");
+	assert_int_equal(dmr_status(ctx, NULL, &st), -EINVAL);
+}
+
+/*
+ * Names that create refuses (a dm-remap device made with plain dmsetup)
+ * are looked up like any other: they do not break list or status.
+ */
+static void test_foreign_names(void **state)
+{
+	static const char *const odd[] = { "a:b@c#d", "caf\xc3\xa9", "odd name" };
+	struct dmr_status st;
+	char **names;
+	size_t n, i;
+
+	(void)state;
+	add_remap("safe");
+	for (i = 0; i < 3; i++)
+		add_remap(odd[i]);
+	assert_int_equal(dmr_list(ctx, &names, &n), 0);
+	assert_int_equal(n, 4);
+	for (i = 0; i < n; i++) {
+		fake_msg("stats", STATS, 0);
+		assert_int_equal(dmr_status(ctx, names[i], &st), 0);
+		assert_string_equal(st.name, names[i]);
+		assert_string_equal(names[i], i < 3 ? odd[i] : "safe");
+	}
+	dmr_names_free(names, n);
+	fake_msg("suppress off", NULL, 0);
+	assert_int_equal(dmr_set_suppress(ctx, "odd name", false), 0);
+	assert_int_equal(dmr_remove(ctx, "odd name"), 0);
+	assert_null(fake_find("odd name"));
 }
 
 static void test_status_not_remap(void **state)
@@ -199,7 +272,8 @@ static void test_status_errors(void **state)
 	d = add_remap("safe");
 	fake_fail(DM_DEVICE_STATUS, EACCES);
 	assert_int_equal(dmr_status(ctx, "safe", &st), -EACCES);
-	has("device-mapper status of safe failed: Permission denied: " FAKE_LOG_TEXT);
+	assert_string_equal(dmr_error(ctx),
+			    "device-mapper status of safe failed: Permission denied" DM_LINES);
 
 	snprintf(d->status, sizeof(d->status), "1 0 0 0 0 0 0 0 1 0 0 0 on ok");
 	assert_int_equal(dmr_status(ctx, "safe", &st), -EPROTO);
@@ -306,7 +380,8 @@ static void test_create_refused(void **state)
 	assert_int_equal(dmri_dm_create(ctx, "safe", "DMREMAP-safe", 4096,
 					"250:1 250:2"), -EINVAL);
 	assert_string_equal(dmr_error(ctx),
-			    "the kernel refused the table for 'safe': see dmesg (Invalid argument)");
+			    "the kernel refused the table for 'safe': see dmesg (Invalid argument)"
+			    DM_LINES);
 	assert_null(fake_find("safe"));		/* the half-made device is gone */
 	assert_int_equal(fake_cookies_set, fake_cookies_waited);
 
@@ -488,9 +563,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_target_not_loaded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_target_wrong_major, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dm_unavailable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dm_not_root, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_routing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_foreign_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_not_remap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list, setup, teardown),

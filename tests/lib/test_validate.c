@@ -147,15 +147,38 @@ static void test_options(void **state)
 	assert_int_equal(dmr_create(ctx, "x", "/a", "/b", &o), -EINVAL);
 }
 
-static void test_target_checked_first(void **state)
+/*
+ * No check of the loaded targets before the table load: the load brings
+ * the module in (request_module).  Only a load that fails for want of the
+ * module says so; a loaded target of another major version is refused.
+ */
+static void test_create_loads_target(void **state)
 {
+	const char *m = loop(new_file(MAIN_SECTORS), 512);
+	const char *s = loop(new_file(4096), 512);
+	struct dmr_create_opts o = { .suppress = DMR_SUPPRESS_DEFAULT,
+				     .format = true };
+	unsigned int v[3];
+
 	(void)state;
+	fake_target_version(0, 0, 0);		/* installed, not loaded */
+	assert_int_equal(dmr_create(ctx, "safe", m, s, &o), 0);
+	assert_non_null(fake_find("safe"));
+	assert_int_equal(dmr_target_version(ctx, v), 0);
+
 	fake_target_version(0, 0, 0);
-	assert_int_equal(dmr_create(ctx, "x", "/a", "/b", NULL), -ENOENT);
+	fake_target_module(0, 0, 0);		/* not installed either */
+	assert_int_equal(dmr_create(ctx, "other", m, s, &o), -EOPNOTSUPP);
 	assert_string_equal(dmr_error(ctx),
-			    "dm-remap target not loaded (modprobe dm-remap)");
-	fake_target_version(3, 0, 0);
-	assert_int_equal(dmr_create(ctx, "x", "/a", "/b", NULL), -EPROTO);
+			    "dm-remap kernel module not available (modprobe dm-remap?)"
+			    "\nlibdevmapper: " FAKE_LOG_TEXT
+			    "\nlibdevmapper: " FAKE_LOG_TEXT2);
+	assert_null(fake_find("other"));
+
+	fake_target_module(3, 0, 0);		/* a major this library cannot drive */
+	assert_int_equal(dmr_create(ctx, "other", m, s, &o), -EPROTO);
+	has("3.0.0 is not supported");
+	assert_null(fake_find("other"));
 }
 
 static void test_not_block_devices(void **state)
@@ -347,7 +370,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_names),
 		T(test_options),
-		T(test_target_checked_first),
+		T(test_create_loads_target),
 		T(test_not_block_devices),
 		T(test_create_format),
 		T(test_create_params),
