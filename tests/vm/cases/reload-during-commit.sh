@@ -13,15 +13,18 @@
 # loss durable.  Two writers can produce the same generation number; the
 # generation is no proof that nobody else committed.
 #
-# Timing: the spare sits under dm-delay with a 1 s delay on writes (reads
-# and flushes are not delayed), so a remap takes about 3 s: spare data write,
-# copy A, copy B, 1 s each.  The case does not sleep for a guessed time: it
+# Timing: the spare sits under dm-delay, writes delayed (reads and flushes
+# are not): 1 s on copy A and the data area, 3 s on copy B (one delay
+# target per region), so a remap takes about 5 s: spare data write 1 s,
+# copy A 1 s, copy B 3 s.  The case does not sleep for a guessed time: it
 # polls (bounded) the generation of copy A's block 0 on the spare itself
 # until T1's copy-A write has landed, then reloads at once; copy B is then
-# still held in dm-delay for up to 1 s, which is the window the reload must
-# hit (the constructor's reads are not delayed and take milliseconds).  The
-# case prints whether copy B was still old just before the reload.  On a
-# correct kernel the outcome is the same whether or not the window is hit.
+# still held in dm-delay for up to 3 s, which is the window the reload must
+# hit (the constructor's reads are not delayed).  With one 1 s delay for
+# everything the window was too short under TCG: the constructor read about
+# 0.9 s after copy A landed, and 2 runs of 5 missed it.  The case prints
+# whether copy B was still old just before the reload.  On a correct kernel
+# the outcome is the same whether or not the window is hit.
 . "$DMR_LIB"
 . /dmr/lib-faults.sh
 
@@ -29,12 +32,8 @@ main=$(nullb_create main 64 blocksize=4096)
 nspare=$(nullb_create spare 16)
 sz=$(dev_sectors "$main")
 ssz=$(dev_sectors "$nspare")
-# Spare: dm-delay, reads / writes / flushes each with their own delay; no
-# delay while formatting and filling.
-delay_table() {
-	echo "0 $ssz delay $nspare 0 0 $nspare 0 $1 $nspare 0 0"
-}
-delay_table 0 | dmsetup create sd
+# Spare: dm-delay, no delay while formatting and filling.
+dmsetup create sd --table "0 $ssz delay $nspare 0 0 $nspare 0 0 $nspare 0 0"
 table="0 $sz remap $main /dev/mapper/sd"
 dmsetup create r --table "$table 1 format"
 dev=/dev/mapper/r
@@ -49,7 +48,15 @@ secb=$(meta_sector "$nspare" b 0)
 assert_eq "$(meta_gen "$nspare" "$seca") $(meta_gen "$nspare" "$secb")" "$gen0 $gen0" \
 	"generation of metadata block 0, copies A and B, before the remaps"
 
-delay_table 1000 | dmsetup reload sd
+ds=$(stat_value r spare_start)
+# delay_table A B DATA: write delays (ms) of copy A (with the superblocks),
+# copy B and the data area.
+delay_table() {
+	echo "0 $secb delay $nspare 0 0 $nspare 0 $1 $nspare 0 0"
+	echo "$secb $((ds - secb)) delay $nspare $secb 0 $nspare $secb $2 $nspare $secb 0"
+	echo "$ds $((ssz - ds)) delay $nspare $ds 0 $nspare $ds $3 $nspare $ds 0"
+}
+delay_table 1000 3000 1000 | dmsetup reload sd
 dmsetup suspend sd
 dmsetup resume sd
 
@@ -62,11 +69,12 @@ while [ "$(meta_gen "$nspare" "$seca")" = "$gen0" ]; do
 	[ $n -le 200 ] || fail "copy A of the first remap's commit never reached the spare"
 	sleep 0.05
 done
+t_a=$(cut -d' ' -f1 /proc/uptime)
 ga=$(meta_gen "$nspare" "$seca") gb=$(meta_gen "$nspare" "$secb")
-echo "before the reload: copy A generation $ga, copy B generation $gb" \
+echo "uptime $t_a: copy A landed; before the reload: copy A generation $ga, copy B generation $gb" \
 	"($([ "$gb" = "$gen0" ] && echo "copy B still in flight: window hit" || echo "copy B already written: window missed"))"
 dmsetup reload r --table "$table"
-echo "reload done"
+echo "uptime $(cut -d' ' -f1 /proc/uptime): reload done"
 
 # Remap 2, by the old table, which is still live.
 pattern write $dev $((b2 * 4096)) 4k 3 -b 4k
@@ -99,7 +107,7 @@ check_both() {
 check_both "after the reload and resume"
 
 # And on disk: re-activation without format reads both entries.
-delay_table 0 | dmsetup reload sd
+delay_table 0 0 0 | dmsetup reload sd
 dmsetup suspend sd
 dmsetup resume sd
 dmsetup remove r
