@@ -2,9 +2,9 @@
 /*
  * cmocka unit tests of the dm-remap metadata codec (kernel/dm-remap-codec.c,
  * built unchanged against lib/dmr-kcompat.h and lib/crc32c.c): CRC-32C,
- * layout computation, superblock and metadata block encode/decode and
- * validation, copy selection and torn writes.  docs/FORMAT.md is the prose
- * version of what is checked here.
+ * layout computation, superblock (versions 1 and 2) and metadata block
+ * encode/decode and validation, copy selection and torn writes.
+ * docs/FORMAT.md is the prose version of what is checked here.
  *
  */
 #include <setjmp.h>
@@ -45,7 +45,22 @@ AT(dmr_disk_sb, meta_b, 88, 8);
 AT(dmr_disk_sb, data_start, 96, 8);
 AT(dmr_disk_sb, created, 104, 8);
 AT(dmr_disk_sb, uuid, 112, 128);
-_Static_assert(sizeof(struct dmr_disk_sb) == 240, "sb size");
+/* version 1 ends at the uuid; version 2 appends its fields after it */
+_Static_assert(DMR_SB_V1_SIZE == 240, "v1 sb size");
+_Static_assert(offsetof(struct dmr_disk_sb, uuid) + DMR_UUID_LEN ==
+	       DMR_SB_V1_SIZE, "v1 sb ends at the uuid");
+AT(dmr_disk_sb, slot_size, 240, 4);
+AT(dmr_disk_sb, remap_meta_used, 244, 4);
+AT(dmr_disk_sb, pending_meta_used, 248, 4);
+AT(dmr_disk_sb, reserved, 252, 4);
+AT(dmr_disk_sb, main_sectors, 256, 8);
+AT(dmr_disk_sb, main_id, 264, 128);
+_Static_assert(sizeof(struct dmr_disk_sb) == 392, "v2 sb size");
+/* the whole superblock, of either version, lies in the first sector of its
+ * block: a write torn at sector granularity gives the old or the new one */
+_Static_assert(offsetof(struct dmr_disk_sb, main_id) + DMR_MAIN_ID_LEN <= 512,
+	       "v2 sb payload inside the first sector");
+_Static_assert(DMR_FORMAT_V1 == 1 && DMR_FORMAT_VERSION == 2, "versions");
 AT(dmr_disk_meta_header, csum, 0, 4);
 AT(dmr_disk_meta_header, magic, 4, 4);
 AT(dmr_disk_meta_header, format_id, 8, 8);
@@ -159,9 +174,11 @@ static const u32 valid_bs[] = {
 
 #define FMT_ID 0x0123456789abcdefULL
 
+/* A version 1 superblock (the fields version 2 adds stay 0). */
 static void make_sb(struct dmr_sb *sb, u64 spare, u32 bs, u64 main_blocks)
 {
 	memset(sb, 0, sizeof(*sb));
+	sb->version = DMR_FORMAT_V1;
 	sb->generation = 42;
 	sb->format_id = FMT_ID;
 	sb->block_size = bs;
@@ -172,8 +189,34 @@ static void make_sb(struct dmr_sb *sb, u64 spare, u32 bs, u64 main_blocks)
 	assert_int_equal(dmr_geometry(spare, bs, &sb->geo), 0);
 }
 
+/*
+ * A version 2 superblock laid out for spare blocks @slot apart, with some
+ * metadata in use and the main device's identity.
+ */
+static void make_sb2(struct dmr_sb *sb, u64 spare, u32 bs, u32 slot,
+		     u64 main_blocks)
+{
+	memset(sb, 0, sizeof(*sb));
+	sb->version = DMR_FORMAT_VERSION;
+	sb->generation = 42;
+	sb->format_id = FMT_ID;
+	sb->block_size = bs;
+	sb->slot_size = slot;
+	sb->main_blocks = main_blocks;
+	sb->main_sectors = main_blocks * (bs >> 9) + 2048;
+	sb->spare_sectors = spare;
+	sb->created = 1700000000;
+	strcpy(sb->uuid, "CRYPT-LUKS2-0123456789abcdef-dmr");
+	strcpy(sb->main_id, "wwn-0x5000c500a1b2c3d4");
+	assert_int_equal(dmr_geometry(spare, slot, &sb->geo), 0);
+	sb->remap_meta_used = 1;
+	sb->pending_meta_used = dmr_pending_meta_blocks(&sb->geo);
+}
+
+/* @b decoded from @a encoded (for version 1: with the implied values). */
 static void assert_sb_equal(const struct dmr_sb *a, const struct dmr_sb *b)
 {
+	assert_int_equal(a->version, b->version);
 	assert_int_equal(a->generation, b->generation);
 	assert_int_equal(a->format_id, b->format_id);
 	assert_int_equal(a->state, b->state);
@@ -183,6 +226,36 @@ static void assert_sb_equal(const struct dmr_sb *a, const struct dmr_sb *b)
 	assert_int_equal(a->created, b->created);
 	assert_memory_equal(&a->geo, &b->geo, sizeof(a->geo));
 	assert_string_equal(a->uuid, b->uuid);
+	if (a->version == DMR_FORMAT_V1) {
+		/* version 1 has none of these: what it implies */
+		assert_int_equal(b->slot_size, b->block_size);
+		assert_int_equal(b->remap_meta_used, b->geo.remap_meta_blocks);
+		assert_int_equal(b->pending_meta_used,
+				 b->geo.meta_blocks - b->geo.remap_meta_blocks);
+		assert_int_equal(b->main_sectors, 0);
+		assert_string_equal(b->main_id, "");
+	} else {
+		assert_int_equal(a->slot_size, b->slot_size);
+		assert_int_equal(a->remap_meta_used, b->remap_meta_used);
+		assert_int_equal(a->pending_meta_used, b->pending_meta_used);
+		assert_int_equal(a->main_sectors, b->main_sectors);
+		assert_string_equal(a->main_id, b->main_id);
+	}
+	assert_int_equal(b->uuid[DMR_UUID_LEN], 0);
+	assert_int_equal(b->main_id[DMR_MAIN_ID_LEN], 0);
+}
+
+/* Decode @b, re-encode the result: the same bytes (a canonical block). */
+static void assert_reencodes_identically(const void *b)
+{
+	static u8 again[BLK];
+	struct dmr_sb out;
+	const char *why = NULL;
+
+	if (dmr_sb_decode(b, &out, &why))
+		fail_msg("superblock rejected: %s", why);
+	dmr_sb_encode(&out, again);
+	assert_memory_equal(again, b, BLK);
 }
 
 static void expect_sb_reject(const void *b, const char *needle)
@@ -450,6 +523,10 @@ static void test_geometry_meta_blocks_u32(void **state)
 		assert_int_equal(g.meta_b, DMR_META_A_SECTOR + (u64)g.meta_blocks * 8);
 		check_layout(t[i].spare, t[i].bs, &g);
 	}
+	/* the largest describable layout (docs/FORMAT.md): 2^32 - 1 blocks */
+	assert_int_equal(dmr_geometry(1ULL << 50, 4096, &g), 0);
+	assert_int_equal(g.remap_slots, 872737354344ULL);
+	assert_int_equal(g.meta_blocks, 0xffffffffU);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -470,12 +547,19 @@ static void test_sb_roundtrip(void **state)
 	for (int i = 0; i < DMR_UUID_LEN; i++)
 		sb.uuid[i] = (char)('!' + i % 90);
 	sb.uuid[DMR_UUID_LEN] = '\0';
+	/* fields version 1 does not have: a version 1 encode ignores them */
+	sb.slot_size = 65536;
+	sb.remap_meta_used = 7;
+	sb.pending_meta_used = 9;
+	sb.main_sectors = 12345;
+	strcpy(sb.main_id, "not-in-version-1");
 	memset(b, 0xcc, sizeof(b));
 	dmr_sb_encode(&sb, b);
 	assert_true(dmr_sb_has_magic(b));
 	expect_sb_ok(b, &out);
 	assert_sb_equal(&sb, &out);
 	assert_memory_equal(sb.uuid, out.uuid, sizeof(sb.uuid));
+	assert_reencodes_identically(b);
 
 	/* the bytes on disk, little-endian at the documented offsets */
 	assert_memory_equal(b + 8, "DMRREMAP", 8);
@@ -486,10 +570,11 @@ static void test_sb_roundtrip(void **state)
 	assert_int_equal(le32_to_cpu(d->csum), dmr_block_csum(b));
 	assert_int_equal(le64_to_cpu(d->meta_b), sb.geo.meta_b);
 	assert_memory_equal(d->uuid, sb.uuid, DMR_UUID_LEN);
-	/* compat_features are written as 0, the rest of the block too */
+	/* compat_features are written as 0, the rest of the block too
+	 * (from byte 240: none of the version 2 fields) */
 	assert_int_equal(d->compat_features, 0);
 	assert_int_equal(d->incompat_features, 0);
-	for (u32 i = sizeof(*d); i < BLK; i++)
+	for (u32 i = DMR_SB_V1_SIZE; i < BLK; i++)
 		assert_int_equal(b[i], 0);
 }
 
@@ -575,20 +660,34 @@ static void test_sb_bad_crc_every_byte(void **state)
 	}
 }
 
+/* Unknown versions (3, 0, ...) are refused, from a v1 or a v2 block. */
 static void test_sb_wrong_version(void **state)
 {
 	static u8 b[BLK];
-	struct dmr_sb sb;
-	static const u32 v[] = { 0, 2, 3, 0x100, 0x01000000, 0xffffffff };
+	struct dmr_sb sb, sb2;
+	static const u32 v[] = {
+		0, 3, 4, 0x100, 0x101, 0x102, 0x01000000, 0x02000000,
+		0x80000001U, 0xffffffff,
+	};
 
 	(void)state;
 	make_sb(&sb, 2048, 512, 1000);
+	make_sb2(&sb2, 2048, 512, 4096, 1000);
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		dmr_sb_encode(&sb, b);
 		dsb(b)->version = cpu_to_le32(v[i]);
 		reseal(b);
 		expect_sb_reject(b, "version");
+		dmr_sb_encode(&sb2, b);
+		dsb(b)->version = cpu_to_le32(v[i]);
+		reseal(b);
+		expect_sb_reject(b, "version");
 	}
+	/* a version 1 block relabelled 2 has no valid slot_size (0) */
+	dmr_sb_encode(&sb, b);
+	dsb(b)->version = cpu_to_le32(DMR_FORMAT_VERSION);
+	reseal(b);
+	expect_sb_reject(b, "slot size");
 }
 
 static void test_sb_unknown_incompat(void **state)
@@ -746,6 +845,427 @@ static void test_sb_torn_sectors(void **state)
 }
 
 /* ------------------------------------------------------------------------ */
+/* superblock, version 2 */
+
+static void test_sb2_roundtrip(void **state)
+{
+	static u8 b[BLK];
+	struct dmr_sb sb, out;
+	const struct dmr_disk_sb *d = (const void *)b;
+
+	(void)state;
+	make_sb2(&sb, 1ULL << 30, 512, 4096, DMR_MAX_BLOCKS);
+	sb.generation = 0x8877665544332211ULL;
+	sb.format_id = 0xfedcba9876543210ULL;
+	sb.state = DMR_STATE_METADATA_FAILED;
+	sb.created = 0x1122334455667788ULL;
+	sb.main_sectors = 0xa1a2a3a4a5a6a7a8ULL;
+	sb.remap_meta_used = sb.geo.remap_meta_blocks;
+	sb.pending_meta_used = dmr_pending_meta_blocks(&sb.geo) - 1;
+	/* both strings full length: no NUL between them and their neighbours */
+	for (int i = 0; i < DMR_UUID_LEN; i++)
+		sb.uuid[i] = (char)('!' + i % 90);
+	for (int i = 0; i < DMR_MAIN_ID_LEN; i++)
+		sb.main_id[i] = (char)('~' - i % 90);
+	sb.uuid[DMR_UUID_LEN] = sb.main_id[DMR_MAIN_ID_LEN] = '\0';
+	memset(b, 0xcc, sizeof(b));
+	dmr_sb_encode(&sb, b);
+	expect_sb_ok(b, &out);
+	assert_sb_equal(&sb, &out);
+	assert_memory_equal(sb.main_id, out.main_id, sizeof(sb.main_id));
+	assert_reencodes_identically(b);
+
+	/* the bytes on disk, little-endian at the documented offsets */
+	assert_int_equal(le32_to_cpu(d->version), 2);
+	assert_int_equal(b[4], 2);
+	assert_int_equal(le32_to_cpu(d->block_size), 512);
+	assert_int_equal(b[240], 0x00);		/* slot_size 4096 */
+	assert_int_equal(b[241], 0x10);
+	assert_int_equal(le32_to_cpu(d->slot_size), 4096);
+	assert_int_equal(le32_to_cpu(d->remap_meta_used), sb.remap_meta_used);
+	assert_int_equal(b[244], (u8)sb.remap_meta_used);
+	assert_int_equal(le32_to_cpu(d->pending_meta_used), sb.pending_meta_used);
+	assert_int_equal(b[248], (u8)sb.pending_meta_used);
+	assert_int_equal(d->reserved, 0);
+	assert_int_equal(b[256], 0xa8);
+	assert_int_equal(b[263], 0xa1);
+	assert_memory_equal(d->uuid, sb.uuid, DMR_UUID_LEN);
+	assert_memory_equal(b + 264, sb.main_id, DMR_MAIN_ID_LEN);
+	assert_int_equal(le32_to_cpu(d->csum), dmr_block_csum(b));
+	/* nothing after the version 2 fields */
+	for (u32 i = sizeof(*d); i < BLK; i++)
+		assert_int_equal(b[i], 0);
+
+	/* the smallest values: nothing used, no identity, main size unknown */
+	make_sb2(&sb, 49, 512, 512, 1);
+	sb.remap_meta_used = sb.pending_meta_used = 0;
+	sb.main_sectors = 0;
+	sb.main_id[0] = '\0';
+	sb.uuid[0] = '\0';
+	dmr_sb_encode(&sb, b);
+	expect_sb_ok(b, &out);
+	assert_sb_equal(&sb, &out);
+	assert_reencodes_identically(b);
+	for (u32 i = 240; i < BLK; i++)
+		assert_int_equal(b[i], i == 241 ? 0x02 : 0);	/* slot_size 512 */
+}
+
+static void test_sb2_main_id_lengths(void **state)
+{
+	static u8 b[BLK];
+	static const int lens[] = { 0, 1, 36, 127, 128 };
+	struct dmr_sb sb, out;
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
+		make_sb2(&sb, 2048, 512, 4096, 1000);
+		memset(sb.main_id, 0, sizeof(sb.main_id));
+		for (int i = 0; i < lens[k]; i++)
+			sb.main_id[i] = (char)('A' + i % 26);
+		dmr_sb_encode(&sb, b);
+		expect_sb_ok(b, &out);
+		assert_int_equal(strlen(out.main_id), lens[k]);
+		assert_sb_equal(&sb, &out);
+		assert_reencodes_identically(b);
+		/* NUL-padded on disk; 128 characters leave no NUL */
+		for (int i = lens[k]; i < DMR_MAIN_ID_LEN; i++)
+			assert_int_equal(dsb(b)->main_id[i], 0);
+		assert_memory_equal(dsb(b)->main_id, sb.main_id, lens[k]);
+		/* the uuid next to it is unaffected */
+		assert_string_equal(out.uuid, sb.uuid);
+	}
+
+	/* bytes after the first NUL: not checked, not kept by the encoder */
+	make_sb2(&sb, 2048, 512, 4096, 1000);
+	dmr_sb_encode(&sb, b);
+	memcpy(dsb(b)->main_id, "abc\0xyz", 8);
+	dsb(b)->main_id[DMR_MAIN_ID_LEN - 1] = 'q';
+	reseal(b);
+	expect_sb_ok(b, &out);
+	assert_string_equal(out.main_id, "abc");
+	{
+		static u8 again[BLK];
+		struct dmr_sb out2;
+
+		dmr_sb_encode(&out, again);
+		assert_memory_equal(again + 264, "abc", 4);
+		for (int i = 3; i < DMR_MAIN_ID_LEN; i++)
+			assert_int_equal(again[264 + i], 0);
+		assert_memory_not_equal(again, b, BLK);
+		expect_sb_ok(again, &out2);
+		assert_sb_equal(&out, &out2);
+	}
+	/* a main_id that is all NUL but the last byte reads as empty */
+	memset(dsb(b)->main_id, 0, DMR_MAIN_ID_LEN);
+	dsb(b)->main_id[DMR_MAIN_ID_LEN - 1] = 'z';
+	reseal(b);
+	expect_sb_ok(b, &out);
+	assert_string_equal(out.main_id, "");
+}
+
+/*
+ * slot_size is a power of two in [block_size, 65536], and the layout is
+ * the one of (spare_sectors, slot_size).
+ */
+static void test_sb2_slot_size(void **state)
+{
+	static u8 b[BLK];
+	struct dmr_sb sb, out;
+	struct dmr_geometry g, g512;
+	static const u32 bad[] = {
+		0, 1, 256, 511, 513, 768, 1000, 1536, 3072, 4095, 4097, 6144,
+		65535, 65537, 131072, 1U << 20, 0x80000000U, 0xffffffffU,
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(valid_bs) / sizeof(valid_bs[0]); i++) {
+		for (size_t j = 0; j < sizeof(valid_bs) / sizeof(valid_bs[0]); j++) {
+			u32 bs = valid_bs[i], slot = valid_bs[j];
+
+			make_sb2(&sb, 1 << 20, bs, slot, 1 << 20);
+			dmr_sb_encode(&sb, b);
+			if (slot < bs) {
+				expect_sb_reject(b, "slot size");
+				continue;
+			}
+			expect_sb_ok(b, &out);
+			assert_sb_equal(&sb, &out);
+			assert_int_equal(dmr_geometry(1 << 20, slot, &g), 0);
+			assert_memory_equal(&out.geo, &g, sizeof(g));
+			check_layout(1 << 20, slot, &out.geo);
+		}
+	}
+	/* slot_size = block_size: the layout is the version 1 one */
+	make_sb(&sb, 1 << 20, 4096, 1 << 20);
+	make_sb2(&out, 1 << 20, 4096, 4096, 1 << 20);
+	assert_memory_equal(&sb.geo, &out.geo, sizeof(sb.geo));
+
+	/* a 512e spare under 512-byte blocks: the layout of (spare, 4096) */
+	make_sb2(&sb, 2097152, 512, 4096, 1ULL << 31);
+	dmr_sb_encode(&sb, b);
+	expect_sb_ok(b, &out);
+	assert_int_equal(dmr_geometry(2097152, 4096, &g), 0);
+	assert_int_equal(dmr_geometry(2097152, 512, &g512), 0);
+	assert_memory_equal(&out.geo, &g, sizeof(g));
+	assert_memory_not_equal(&g, &g512, sizeof(g));
+	assert_int_equal(out.geo.remap_slots, 259586);
+	assert_int_equal(out.geo.data_start, 20464);
+	assert_int_equal(out.block_size, 512);
+	assert_int_equal(out.slot_size, 4096);
+	/* ... and not the layout of (spare, block_size) */
+	sb.geo = g512;
+	sb.remap_meta_used = 1;
+	sb.pending_meta_used = 0;
+	dmr_sb_encode(&sb, b);
+	expect_sb_reject(b, "layout");
+	/* slot_size changed under its layout */
+	make_sb2(&sb, 2097152, 512, 4096, 1ULL << 31);
+	dmr_sb_encode(&sb, b);
+	dsb(b)->slot_size = cpu_to_le32(8192);
+	reseal(b);
+	expect_sb_reject(b, "layout");
+	dsb(b)->slot_size = cpu_to_le32(2048);
+	reseal(b);
+	expect_sb_reject(b, "layout");
+
+	/* invalid slot sizes, whatever the layout fields say */
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		make_sb2(&sb, 2048, 512, 512, 1000);
+		dmr_sb_encode(&sb, b);
+		dsb(b)->slot_size = cpu_to_le32(bad[i]);
+		reseal(b);
+		expect_sb_reject(b, "slot size");
+	}
+	/* smaller than the block size */
+	make_sb2(&sb, 1 << 20, 65536, 65536, 1000);
+	for (u32 slot = 512; slot < 65536; slot <<= 1) {
+		dmr_sb_encode(&sb, b);
+		dsb(b)->slot_size = cpu_to_le32(slot);
+		reseal(b);
+		expect_sb_reject(b, "slot size");
+	}
+	/* a spare too small for one slot of slot_size (fine for block_size) */
+	make_sb2(&sb, 56, 512, 4096, 1000);
+	dmr_sb_encode(&sb, b);
+	expect_sb_ok(b, &out);
+	assert_int_equal(out.geo.remap_slots, 1);
+	dsb(b)->spare_sectors = cpu_to_le64(55);
+	reseal(b);
+	expect_sb_reject(b, "block size or spare size");
+}
+
+static void test_sb2_reserved_set(void **state)
+{
+	static u8 b[BLK];
+	struct dmr_sb sb;
+
+	(void)state;
+	make_sb2(&sb, 2048, 512, 4096, 1000);
+	for (int bit = 0; bit < 32; bit++) {
+		dmr_sb_encode(&sb, b);
+		dsb(b)->reserved = cpu_to_le32(1U << bit);
+		reseal(b);
+		expect_sb_reject(b, "reserved");
+	}
+	dmr_sb_encode(&sb, b);
+	dsb(b)->reserved = cpu_to_le32(~0U);
+	reseal(b);
+	expect_sb_reject(b, "reserved");
+}
+
+/* The used counts: 0 up to the layout's block counts, nothing beyond. */
+static void test_sb2_used_counts(void **state)
+{
+	static u8 b[BLK];
+	struct dmr_sb sb, out;
+	static const struct { u64 spare; u32 bs, slot; } t[] = {
+		{ 49, 512, 512 }, { 2048, 512, 512 }, { 2048, 512, 4096 },
+		{ 1145, 512, 512 }, { 2097152, 512, 4096 },
+		{ 2097152, 65536, 65536 }, { 1ULL << 40, 4096, 4096 },
+		{ 1ULL << 50, 512, 512 }, { 1ULL << 50, 512, 65536 },
+	};
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(t) / sizeof(t[0]); k++) {
+		u32 rm, pm;
+
+		make_sb2(&sb, t[k].spare, t[k].bs, t[k].slot, 1000);
+		rm = sb.geo.remap_meta_blocks;
+		pm = dmr_pending_meta_blocks(&sb.geo);
+		const u32 ok[][2] = {
+			{ 0, 0 }, { 1, 0 }, { 0, 1 }, { rm, 0 }, { 0, pm },
+			{ rm, pm }, { rm - 1, pm - 1 }, { rm / 2, pm / 2 },
+		};
+		const u32 bad[][2] = {
+			{ rm + 1, 0 }, { 0, pm + 1 }, { rm + 1, pm + 1 },
+			{ rm + pm, 0 }, { 0, rm + pm }, { rm, pm + 1 },
+			{ rm + 1, pm }, { ~0U, 0 }, { 0, ~0U }, { ~0U, ~0U },
+		};
+
+		for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+			sb.remap_meta_used = ok[i][0];
+			sb.pending_meta_used = ok[i][1];
+			dmr_sb_encode(&sb, b);
+			expect_sb_ok(b, &out);
+			assert_sb_equal(&sb, &out);
+		}
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			sb.remap_meta_used = bad[i][0];
+			sb.pending_meta_used = bad[i][1];
+			dmr_sb_encode(&sb, b);
+			expect_sb_reject(b, "beyond the layout");
+		}
+	}
+}
+
+/*
+ * A version 1 superblock decodes with the values version 1 implies
+ * (slot_size = block_size, every metadata block in use, no main identity),
+ * whatever lies after its 240 bytes, and encodes back as version 1.
+ */
+static void test_sb_v1_implied_fields(void **state)
+{
+	static u8 b[BLK], again[BLK];
+	struct dmr_sb sb, out;
+	static const struct { u64 spare; u32 bs; } t[] = {
+		{ 49, 512 }, { 2048, 512 }, { 1 << 20, 4096 },
+		{ 2097152, 65536 }, { 1ULL << 40, 512 },
+	};
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(t) / sizeof(t[0]); k++) {
+		make_sb(&sb, t[k].spare, t[k].bs, 1000);
+		dmr_sb_encode(&sb, b);
+		expect_sb_ok(b, &out);
+		assert_int_equal(out.version, DMR_FORMAT_V1);
+		assert_int_equal(out.slot_size, t[k].bs);
+		assert_int_equal(out.remap_meta_used, out.geo.remap_meta_blocks);
+		assert_int_equal(out.pending_meta_used,
+				 dmr_pending_meta_blocks(&out.geo));
+		assert_int_equal(out.main_sectors, 0);
+		assert_string_equal(out.main_id, "");
+		assert_sb_equal(&sb, &out);
+		assert_reencodes_identically(b);
+
+		/* bytes 240 - 4095 are not version 1 fields: never read */
+		for (u32 i = DMR_SB_V1_SIZE; i < BLK; i++)
+			b[i] = (u8)(rnd() | 1);
+		reseal(b);
+		expect_sb_ok(b, &out);
+		assert_sb_equal(&sb, &out);
+		/* and a rewrite zeroes them, still version 1 */
+		dmr_sb_encode(&out, again);
+		assert_int_equal(le32_to_cpu(dsb(again)->version), DMR_FORMAT_V1);
+		for (u32 i = DMR_SB_V1_SIZE; i < BLK; i++)
+			assert_int_equal(again[i], 0);
+		assert_memory_equal(again + 4, b + 4, DMR_SB_V1_SIZE - 4);
+	}
+}
+
+/* The version 2 analogue: bytes after byte 392 are not checked either. */
+static void test_sb2_tail_unused(void **state)
+{
+	static u8 b[BLK], again[BLK];
+	struct dmr_sb sb, out;
+
+	(void)state;
+	make_sb2(&sb, 2048, 512, 4096, 1000);
+	dmr_sb_encode(&sb, b);
+	memcpy(again, b, BLK);
+	for (u32 i = sizeof(struct dmr_disk_sb); i < BLK; i++)
+		b[i] = (u8)(rnd() | 1);
+	reseal(b);
+	expect_sb_ok(b, &out);
+	assert_sb_equal(&sb, &out);
+	dmr_sb_encode(&out, b);
+	assert_memory_equal(b, again, BLK);
+}
+
+/*
+ * A version 2 superblock ends at byte 392, inside the block's first
+ * sector: a write torn at sector granularity still yields the old or the
+ * new superblock, including a commit's update of the used counts.
+ */
+static void test_sb2_torn_sectors(void **state)
+{
+	static u8 oldb[BLK], newb[BLK], b[BLK];
+	struct dmr_sb old_sb, new_sb, out;
+
+	(void)state;
+	assert_true(offsetof(struct dmr_disk_sb, main_id) + DMR_MAIN_ID_LEN <= 512);
+	assert_int_equal(sizeof(struct dmr_disk_sb), 392);
+	make_sb2(&old_sb, 1 << 20, 512, 4096, 1 << 20);
+	old_sb.remap_meta_used = 1;
+	old_sb.pending_meta_used = 0;
+	dmr_sb_encode(&old_sb, oldb);
+	new_sb = old_sb;
+	new_sb.generation++;
+	new_sb.remap_meta_used = 2;
+	new_sb.pending_meta_used = 1;
+	dmr_sb_encode(&new_sb, newb);
+	/* the two differ only in the first sector */
+	assert_memory_not_equal(oldb, newb, 512);
+	assert_memory_equal(oldb + 512, newb + 512, BLK - 512);
+	for (int mask = 0; mask < 256; mask++) {
+		for (int s = 0; s < 8; s++)
+			memcpy(b + 512 * s, (mask & (1 << s) ? newb : oldb) + 512 * s,
+			       512);
+		expect_sb_ok(b, &out);
+		assert_sb_equal(mask & 1 ? &new_sb : &old_sb, &out);
+	}
+	/* torn inside the first sector (sub-sector writes are not atomic on
+	 * every device, but the checksum catches any mix) */
+	for (u32 cut = 4; cut < 512; cut += 4) {
+		memcpy(b, newb, cut);
+		memcpy(b + cut, oldb + cut, BLK - cut);
+		if (!memcmp(b, newb, BLK) || !memcmp(b, oldb, BLK))
+			continue;
+		expect_sb_reject(b, "checksum");
+	}
+}
+
+/* The version 2 superblock goes through the same generic checks. */
+static void test_sb2_generic_checks(void **state)
+{
+	static u8 good[BLK], b[BLK];
+	struct dmr_sb sb;
+
+	(void)state;
+	make_sb2(&sb, 1ULL << 24, 512, 4096, 1ULL << 30);
+	dmr_sb_encode(&sb, good);
+	for (u32 pos = 0; pos < BLK; pos++) {
+		memcpy(b, good, BLK);
+		b[pos] ^= 0x01;
+		expect_sb_reject(b, pos >= 8 && pos < 16 ? "no dm-remap" :
+				 "checksum");
+	}
+	for (int bit = 0; bit < 32; bit++) {
+		memcpy(b, good, BLK);
+		dsb(b)->incompat_features = cpu_to_le32(1U << bit);
+		reseal(b);
+		expect_sb_reject(b, "incompatible");
+		if ((1U << bit) & DMR_STATE_KNOWN)
+			continue;
+		memcpy(b, good, BLK);
+		dsb(b)->state = cpu_to_le32(1U << bit);
+		reseal(b);
+		expect_sb_reject(b, "state");
+	}
+	memcpy(b, good, BLK);
+	dsb(b)->main_blocks = 0;
+	reseal(b);
+	expect_sb_reject(b, "main size");
+	memcpy(b, good, BLK);
+	dsb(b)->block_size = cpu_to_le32(1000);
+	reseal(b);
+	expect_sb_reject(b, "block size");
+	memcpy(b, good, BLK);
+	dsb(b)->remap_slots = cpu_to_le64(sb.geo.remap_slots + 1);
+	reseal(b);
+	expect_sb_reject(b, "layout");
+}
+
+/* ------------------------------------------------------------------------ */
 /* metadata blocks */
 
 struct world {
@@ -827,9 +1347,20 @@ static u64 *out_of(struct world *w, u32 idx)
 	return dmr_meta_is_remap(&w->sb, idx) ? w->out_remap : w->out_pend;
 }
 
+/* The block's own slots in the world's arrays (what the codec takes). */
+static const u64 *src_slots(struct world *w, u32 idx)
+{
+	return src_of(w, idx) + dmr_meta_first_slot(&w->sb, idx);
+}
+
+static u64 *out_slots(struct world *w, u32 idx)
+{
+	return out_of(w, idx) + dmr_meta_first_slot(&w->sb, idx);
+}
+
 static void encode(struct world *w, void *b, u64 gen, u32 idx)
 {
-	dmr_meta_encode(b, &w->sb, gen, idx, src_of(w, idx));
+	dmr_meta_encode(b, &w->sb, gen, idx, src_slots(w, idx));
 }
 
 /* Rejected, for the expected reason, leaving the slot array untouched. */
@@ -843,7 +1374,9 @@ static void expect_meta_reject(struct world *w, const void *b, u32 idx,
 
 	for (u64 i = 0; i < n; i++)
 		out[i] = 0x5555555555555555ULL;
-	assert_int_equal(dmr_meta_decode(b, &w->sb, idx, &gen, out, &why),
+	assert_int_equal(dmr_meta_decode(b, &w->sb, idx, &gen,
+					 out + dmr_meta_first_slot(&w->sb, idx),
+					 &why),
 			 -EINVAL);
 	assert_non_null(why);
 	if (needle && !strstr(why, needle))
@@ -859,7 +1392,7 @@ static void expect_meta_ok(struct world *w, const void *b, u32 idx, u64 gen)
 	u64 got = 0;
 	const char *why = NULL;
 
-	if (dmr_meta_decode(b, &w->sb, idx, &got, out_of(w, idx), &why))
+	if (dmr_meta_decode(b, &w->sb, idx, &got, out_slots(w, idx), &why))
 		fail_msg("metadata block %u rejected: %s", idx, why);
 	assert_int_equal(got, gen);
 	got = 0;
@@ -959,6 +1492,85 @@ static void test_meta_roundtrip_geometries(void **state)
 	}
 }
 
+/*
+ * dmr_meta_encode()/dmr_meta_decode() take the block's own slots: slots[0]
+ * is slot dmr_meta_first_slot() of its array, and exactly
+ * dmr_meta_nr_slots() of them are read or written (the buffers here are
+ * that long, so AddressSanitizer catches any access beyond, and guards
+ * catch any write before or after).  Also for version 2 layouts.
+ */
+static void test_meta_own_slots(void **state)
+{
+	static const struct { u64 spare; u32 bs, slot; u64 nmain; } t[] = {
+		{ 2048, 512, 0, 1000000 }, { 49, 512, 0, 1 },
+		{ 1145, 512, 0, 5000 }, { 1 << 21, 4096, 0, DMR_MAX_BLOCKS },
+		{ 2048, 512, 512, 1000000 }, { 2048, 512, 4096, 77 },
+		{ 1 << 21, 512, 4096, 1ULL << 31 }, { 1 << 22, 4096, 65536, 3 },
+	};
+	static u8 b[BLK];
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(t) / sizeof(t[0]); k++) {
+		struct world *w = world_new(t[k].spare, t[k].bs, t[k].nmain);
+		u32 mb;
+
+		if (t[k].slot) {	/* a version 2 superblock, same slots */
+			struct dmr_sb sb2;
+
+			make_sb2(&sb2, t[k].spare, t[k].bs, t[k].slot, t[k].nmain);
+			/* the world's arrays are sized for the v1 layout */
+			assert_true(sb2.geo.remap_slots <= w->sb.geo.remap_slots);
+			assert_true(sb2.geo.pending_slots <= w->sb.geo.pending_slots);
+			w->sb = sb2;
+		}
+		mb = w->sb.geo.meta_blocks;
+		for (u32 i = 0; i < mb; i++) {
+			u32 n = dmr_meta_nr_slots(&w->sb, i);
+			u64 first = dmr_meta_first_slot(&w->sb, i);
+			u64 *own, *guarded, gen = 0;
+			const char *why = NULL;
+
+			/* a sample of the blocks of big layouts */
+			if (mb > 64 && i > 8 && i + 8 < mb && i % 97)
+				continue;
+			own = malloc(n * sizeof(u64));
+			guarded = malloc((n + 2) * sizeof(u64));
+			assert_true(own && guarded);
+			memcpy(own, src_of(w, i) + first, n * sizeof(u64));
+			dmr_meta_encode(b, &w->sb, 9, i, own);
+			/* entry e is slot first + e of the array */
+			for (u32 e = 0; e < n; e++) {
+				assert_int_equal(le64_to_cpu(ent(b, e)->block),
+						 DMR_SLOT_BLOCK(own[e]));
+				assert_int_equal(le32_to_cpu(ent(b, e)->state),
+						 DMR_SLOT_STATE(own[e]));
+			}
+			/* the same as encoding from the whole array */
+			{
+				static u8 b2[BLK];
+
+				encode(w, b2, 9, i);
+				assert_memory_equal(b, b2, BLK);
+			}
+			for (u32 e = 0; e < n + 2; e++)
+				guarded[e] = 0x5a5a5a5a5a5a5a5aULL;
+			if (dmr_meta_decode(b, &w->sb, i, &gen, guarded + 1, &why))
+				fail_msg("block %u rejected: %s", i, why);
+			assert_int_equal(gen, 9);
+			assert_int_equal(guarded[0], 0x5a5a5a5a5a5a5a5aULL);
+			assert_int_equal(guarded[n + 1], 0x5a5a5a5a5a5a5a5aULL);
+			assert_memory_equal(guarded + 1, own, n * sizeof(u64));
+			memset(own, 0xee, n * sizeof(u64));
+			assert_int_equal(dmr_meta_decode(b, &w->sb, i, &gen, own,
+							 &why), 0);
+			assert_memory_equal(guarded + 1, own, n * sizeof(u64));
+			free(own);
+			free(guarded);
+		}
+		world_free(w);
+	}
+}
+
 static void test_meta_bad_crc_every_byte(void **state)
 {
 	struct world *w = *state;
@@ -1001,7 +1613,7 @@ static void test_meta_other_format(void **state)
 	struct dmr_sb other = w->sb;
 
 	other.format_id = FMT_ID + 1;
-	dmr_meta_encode(b, &other, 5, 3, w->remap);
+	dmr_meta_encode(b, &other, 5, 3, w->remap + dmr_meta_first_slot(&other, 3));
 	expect_meta_reject(w, b, 3, "another format");
 	encode(w, b, 5, 9);
 	dmh(b)->format_id = cpu_to_le64(0);
@@ -1209,7 +1821,7 @@ static enum dmr_pick load_pair(struct world *w, const void *a, const void *b,
 
 	if (p != DMR_PICK_NONE) {
 		assert_int_equal(dmr_meta_decode(p == DMR_PICK_A ? a : b, &w->sb,
-						 idx, gen, out_of(w, idx), &why),
+						 idx, gen, out_slots(w, idx), &why),
 				 0);
 	}
 	return p;
@@ -1333,6 +1945,7 @@ static void test_doc_examples(void **state)
 	(void)state;
 	/* example 1: 1 GiB spare, 4 KiB blocks */
 	memset(&sb, 0, sizeof(sb));
+	sb.version = DMR_FORMAT_V1;
 	sb.generation = 1;
 	sb.format_id = 0x0123456789abcdefULL;
 	sb.block_size = 4096;
@@ -1357,6 +1970,10 @@ static void test_doc_examples(void **state)
 	assert_int_equal(dmr_block_csum(b), 0xc20bbefcU);
 	expect_sb_ok(b, &out);
 	assert_sb_equal(&sb, &out);
+	/* the documented bytes decode and encode back byte-identically */
+	memset(b + sizeof(sb_hex), 0, BLK - sizeof(sb_hex));
+	memcpy(b, sb_hex, sizeof(sb_hex));
+	assert_reencodes_identically(b);
 
 	slots[0] = DMR_SLOT(123456, DMR_SLOT_REMAPPED);
 	slots[1] = DMR_SLOT(777, DMR_SLOT_RETIRED);
@@ -1378,6 +1995,92 @@ static void test_doc_examples(void **state)
 	assert_int_equal(dmr_geometry(2048, 512, &g), 0);
 	assert_int_equal(g.data_start, 176);
 	assert_int_equal(g.meta_b, 96);
+}
+
+/*
+ * docs/FORMAT.md worked example 3: the version 2 superblock of a 1 GiB 512e
+ * spare (512-byte blocks, 4 KiB physical) after the commit that first used
+ * remap block 0 (generation 1 at format, 2 after the count update).
+ */
+static void test_doc_example_v2(void **state)
+{
+	/* bytes 0 - 127 and 240 - 287; every other byte of the block is 0 */
+	static const u8 head_hex[128] = {
+		0x1f, 0xe3, 0x50, 0x80, 0x02, 0x00, 0x00, 0x00,
+		0x44, 0x4d, 0x52, 0x52, 0x45, 0x4d, 0x41, 0x50,
+		0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0xef, 0xcd, 0xab, 0x89, 0x67, 0x45, 0x23, 0x01,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x20, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x02, 0xf6, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0xfe, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0xfe, 0x04, 0x00, 0x00, 0xfe, 0x03, 0x00, 0x00,
+		0x00, 0x28, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0xf0, 0x4f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0xf1, 0x53, 0x65, 0x00, 0x00, 0x00, 0x00,
+		0x64, 0x6d, 0x72, 0x2d, 0x65, 0x78, 0x61, 0x6d,
+		0x70, 0x6c, 0x65, 0x00, 0x00, 0x00, 0x00, 0x00,
+	};
+	static const u8 v2_hex[48] = {
+		0x00, 0x10, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x08, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00,
+		0x77, 0x77, 0x6e, 0x2d, 0x30, 0x78, 0x35, 0x30,
+		0x30, 0x30, 0x63, 0x35, 0x30, 0x30, 0x61, 0x31,
+		0x62, 0x32, 0x63, 0x33, 0x64, 0x34, 0x00, 0x00,
+	};
+	static u8 b[BLK], gold[BLK];
+	struct dmr_sb sb, out;
+	struct dmr_geometry g;
+
+	(void)state;
+	memset(&sb, 0, sizeof(sb));
+	sb.version = DMR_FORMAT_VERSION;
+	sb.generation = 2;
+	sb.format_id = 0x0123456789abcdefULL;
+	sb.block_size = 512;
+	sb.slot_size = 4096;
+	sb.main_blocks = 1ULL << 31;
+	sb.main_sectors = (1ULL << 31) + 2048;
+	sb.spare_sectors = 2097152;
+	sb.created = 1700000000;
+	strcpy(sb.uuid, "dmr-example");
+	strcpy(sb.main_id, "wwn-0x5000c500a1b2c3d4");
+	assert_int_equal(dmr_geometry(2097152, 4096, &sb.geo), 0);
+	sb.remap_meta_used = 1;
+	sb.pending_meta_used = 0;
+	/* the layout of worked example 1: slots 4 KiB apart */
+	assert_int_equal(sb.geo.remap_slots, 259586);
+	assert_int_equal(sb.geo.pending_slots, 65024);
+	assert_int_equal(sb.geo.meta_blocks, 1278);
+	assert_int_equal(sb.geo.remap_meta_blocks, 1022);
+	assert_int_equal(sb.geo.meta_b, 10240);
+	assert_int_equal(sb.geo.data_start, 20464);
+	/* what 512-byte slots would give on the same spare */
+	assert_int_equal(dmr_geometry(2097152, 512, &g), 0);
+	assert_int_equal(g.remap_slots, 1944048);
+	assert_int_equal(g.pending_slots, 486156);
+	assert_int_equal(g.meta_blocks, 9568);
+	assert_int_equal(g.remap_meta_blocks, 7654);
+	assert_int_equal(g.meta_b, 76560);
+	assert_int_equal(g.data_start, 153104);
+	assert_int_equal(g.data_start + g.remap_slots, 2097152);
+
+	memset(gold, 0, sizeof(gold));
+	memcpy(gold, head_hex, sizeof(head_hex));
+	memcpy(gold + 240, v2_hex, sizeof(v2_hex));
+	dmr_sb_encode(&sb, b);
+	assert_memory_equal(b, gold, BLK);
+	assert_int_equal(dmr_block_csum(b), 0x8050e31fU);
+	expect_sb_ok(gold, &out);
+	assert_sb_equal(&sb, &out);
+	assert_reencodes_identically(gold);
+	/* the version 1 fields are those of a version 1 block */
+	sb.version = DMR_FORMAT_V1;
+	dmr_sb_encode(&sb, b);
+	assert_memory_equal(b + 8, gold + 8, DMR_SB_V1_SIZE - 8);
 }
 
 int main(void)
@@ -1403,10 +2106,20 @@ int main(void)
 		cmocka_unit_test(test_sb_main_blocks_range),
 		cmocka_unit_test(test_sb_geometry_hostile),
 		cmocka_unit_test(test_sb_torn_sectors),
+		cmocka_unit_test(test_sb_v1_implied_fields),
+		cmocka_unit_test(test_sb2_roundtrip),
+		cmocka_unit_test(test_sb2_main_id_lengths),
+		cmocka_unit_test(test_sb2_slot_size),
+		cmocka_unit_test(test_sb2_reserved_set),
+		cmocka_unit_test(test_sb2_used_counts),
+		cmocka_unit_test(test_sb2_tail_unused),
+		cmocka_unit_test(test_sb2_torn_sectors),
+		cmocka_unit_test(test_sb2_generic_checks),
 #define W(t) cmocka_unit_test_setup_teardown(t, setup_world, teardown_world)
 		W(test_meta_slot_mapping),
 		W(test_meta_roundtrip),
 		cmocka_unit_test(test_meta_roundtrip_geometries),
+		cmocka_unit_test(test_meta_own_slots),
 		W(test_meta_bad_crc_every_byte),
 		W(test_meta_bad_magic),
 		W(test_meta_other_format),
@@ -1421,6 +2134,7 @@ int main(void)
 		W(test_torn_write),
 #undef W
 		cmocka_unit_test(test_doc_examples),
+		cmocka_unit_test(test_doc_example_v2),
 	};
 
 	return cmocka_run_group_tests_name("dm-remap codec", tests, NULL, NULL);
