@@ -536,7 +536,7 @@ static void remap_streak(struct remap_c *rc, unsigned int nr)
 	unsigned int budget = READ_ONCE(failure_budget);
 
 	WRITE_ONCE(rc->fail_streak, READ_ONCE(rc->fail_streak) + nr);
-	if (!budget || READ_ONCE(rc->fail_streak) < budget || rc->main_failed)
+	if (!budget || READ_ONCE(rc->fail_streak) <= budget || rc->main_failed)
 		return;
 	WRITE_ONCE(rc->main_failed, true);
 	DMERR("%s: %u blocks of main failed in a row: taking main as failed, errors are now returned (reload the table to retry)",
