@@ -12,6 +12,9 @@
  *    other status (no space, device gone, transport) is passed up, and after
  *    failure_budget failing blocks in a row main is taken as failed: errors
  *    pass through until the table is reloaded, like md's md_error().
+ *  - Recovery is bounded: a failed bio is redone in at most PROBE_FANOUT
+ *    parts at once, only failing parts are narrowed down, and a range whose
+ *    parts all fail is bad as a whole.
  *  - Nothing sleeps in map or end_io: failed and deferred bios go to an
  *    ordered workqueue, which does the I/O under the store's lock.
  *  - Only the worker and messages (both holding the lock) change the table;
@@ -27,7 +30,7 @@
 
 #include "dm-remap.h"
 
-static unsigned int failure_budget = 1024;
+static unsigned int failure_budget = 16384;
 module_param(failure_budget, uint, 0644);
 MODULE_PARM_DESC(failure_budget,
 		 "Failing blocks in a row (no success between them) after which main is taken as failed and errors pass through (0: no limit)");
@@ -616,7 +619,7 @@ static void remap_probe(struct remap_c *rc, struct remap_recovery *rv,
 	blk_status_t status[PROBE_FANOUT];
 	blk_opf_t opf;
 	atomic_t remaining;
-	unsigned int i, n = 0;
+	unsigned int i, n = 0, failed = 0;
 	u64 b;
 
 	if (on_main && rc->main_failed) {
@@ -658,6 +661,21 @@ static void remap_probe(struct remap_c *rc, struct remap_recovery *rv,
 		status[i] = clone[i] ? clone[i]->bi_status : BLK_STS_RESOURCE;
 		if (clone[i])
 			bio_put(clone[i]);
+		if (remap_media_error(status[i]))
+			failed++;
+	}
+	/*
+	 * Every part failed: the whole range is bad.  Narrowing it further
+	 * would cost one failing I/O per unit (hours on a disk that retries
+	 * each for a minute) to find the few good blocks of a bad area; those
+	 * are moved to the spare too.
+	 */
+	if (n > 1 && failed == n && b == off + nr && !rv->stop) {
+		if (on_main)
+			remap_bad_on_main(rc, rv, off, nr);
+		else
+			remap_bad_on_spare(rc, rv, off, nr);
+		return;
 	}
 	for (i = 0; i < n; i++) {
 		blk_status_t s = status[i];

@@ -28,7 +28,7 @@ assert_eq "$(jq -r '.devices[0].spare.path' ./st.json)" "$spare" "spare path"
 assert_eq "$(jq -r '.devices[0].dm_device.path' ./st.json)" "/dev/mapper/safe" "dm path"
 assert_eq "$(jq '.devices[0].block_size' ./st.json)" 512 "block size"
 assert_eq "$(jq '.devices[0].spare_start' ./st.json)" "$(dmsetup message safe 0 stats | tr ' ' '\n' | sed -n 's/^spare_start=//p')" "spare_start"
-assert_eq "$(jq -r '.devices[0].target_version' ./st.json)" "1.0.0" "target version"
+assert_eq "$(jq -r '.devices[0].target_version' ./st.json)" "1.1.0" "target version"
 # The kernel's reply is cut short: the library had to page.
 dmsetup message safe 0 list | tail -n 1 | grep -q "^next " || fail "list reply not paged"
 $ctl remaps safe > ./remaps

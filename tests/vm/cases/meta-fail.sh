@@ -27,7 +27,8 @@ expect_fail "Input/output error" pattern write /dev/mapper/r $((2000 * 512)) 2k 
 dmesg | grep -q "metadata write failed" || fail "no kernel message"
 assert_eq "$(status_field r 14)" failed "health"
 # No new remap is attempted now; existing ones are served.  (The blocks of
-# the failed commit stay mapped in memory until the device goes away.)
+# the failed commit are lost: their I/O fails until re-activation, see
+# meta-commit-failed.)
 wfail_set failing "$main" 1000-1007 2000-2003 2100-2100
 expect_fail "Input/output error" pattern write /dev/mapper/r $((2100 * 512)) 512 3
 assert_eq "$(status_field r 7)" 1 "pending (kept in memory only)"

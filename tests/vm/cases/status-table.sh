@@ -20,7 +20,7 @@ scratch=$(nullb_create scratch 16)
 sz=$(dev_sectors "$main") sz2=$(dev_sectors "$main2")
 M=$(majmin "$main") S=$(majmin "$spare") M2=$(majmin "$main2") S2=$(majmin "$spare2")
 
-assert_eq "$(dmsetup targets | awk '$1 == "remap" { print $2 }')" v1.0.0 "dmsetup targets: remap version"
+assert_eq "$(dmsetup targets | awk '$1 == "remap" { print $2 }')" v1.1.0 "dmsetup targets: remap version"
 
 dmsetup create r --table "0 $sz remap $main $spare 1 format"
 assert_eq "$(dmsetup table r)" "0 $sz remap $M $S 1 suppress_writes" "table (devices given as paths)"
@@ -28,7 +28,12 @@ T=$(status_field r 9)
 ss=$(stat_value r spare_start)
 [ "$T" -gt 0 ] && [ $((ss + T)) -le "$(dev_sectors "$spare")" ] ||
 	fail "spare_total $T with spare_start $ss does not fit the spare"
-assert_eq "$(dmsetup status r)" "0 $sz remap 2 0 0 0 0 0 0 0 $T 0 0 0 on ok" "status of a new device"
+assert_eq "$(dmsetup status r | cut -d' ' -f1-19)" "0 $sz remap 3 0 0 0 0 0 0 0 $T 0 0 0 on ok 0 none" \
+	"status of a new device"
+since=$(dmsetup status r | cut -d' ' -f20)
+now=$(date +%s)
+[ "$since" -le "$now" ] && [ "$since" -gt $((now - 600)) ] ||
+	fail "counters_since $since is not the activation time (now $now)"
 
 # counters R W RE WE as one string
 counters() { dm_status "$1" | cut -d' ' -f2-5; }
@@ -78,22 +83,23 @@ head -n 2 want.table | cmp - got.remap || fail "table --target remap: $(cat got.
 assert_eq "$(dmsetup status --target linear t)" "$((sz + sz2)) 2048 linear " "status --target linear"
 pattern write /dev/mapper/t "$((sz - 8))s" 8k 3 -b 8k
 pattern verify /dev/mapper/t "$((sz - 8))s" 8k 3 -b 8k
-dmsetup status --target remap t >got.status
+# (Without the trailing counters_since, a time.)
+dmsetup status --target remap t | cut -d' ' -f1-19 >got.status
 cat >want.status <<EOT
-0 $sz remap 2 1 1 0 0 0 0 0 $T 0 0 0 on ok
-$sz $sz2 remap 2 1 1 0 0 0 0 0 $T2 0 0 0 on ok
+0 $sz remap 3 1 1 0 0 0 0 0 $T 0 0 0 on ok 0 none
+$sz $sz2 remap 3 1 1 0 0 0 0 0 $T2 0 0 0 on ok 0 none
 EOT
 cmp got.status want.status || { cat got.status; fail "per-segment status after a straddling bio"; }
 echo "ok: straddling bio counted once per segment"
 pattern write /dev/mapper/t "$((sz + sz2))s" 64k 4   # linear segment: no remap counter moves
-dmsetup status --target remap t >got.status
+dmsetup status --target remap t | cut -d' ' -f1-19 >got.status
 cmp got.status want.status || { cat got.status; fail "linear segment I/O moved remap counters"; }
 dmsetup remove t
 
 # --- error counters -------------------------------------------------------
 # null_blk bad blocks: the 4k blocks at 1, 2 and 3 MiB (8 x 512-byte blocks
 # each) fail reads and writes.
-st() { dm_status r | cut -d' ' -f2-8,10-; }	# all but spare_total
+st() { dm_status r | cut -d' ' -f2-8,10-14; }	# all but spare_total, to health
 dmsetup create r --table "0 $sz remap $main $spare 1 no_suppress_writes"
 pattern write /dev/mapper/r 3m 4k 5 -b 4k       # good data under the 3 MiB block
 nullb_badblocks main + 2048 2055

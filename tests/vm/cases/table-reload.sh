@@ -101,7 +101,7 @@ assert_eq "$(ls /sys/block/main/holders /sys/block/spare/holders /sys/block/spar
 dmsetup create r --table "0 $half remap $main $spare"
 assert_eq "$(dmsetup table r)" "0 $half remap $M $S 1 suppress_writes" "table after re-create"
 total=$(status_field r 9)
-assert_eq "$(dm_status r)" "2 0 0 0 0 0 0 0 $total 0 0 0 on ok" "status after re-create"
+assert_eq "$(dm_status r | cut -d' ' -f1-16)" "3 0 0 0 0 0 0 0 $total 0 0 0 on ok 0 none" "status after re-create"
 pattern verify /dev/mapper/r 0 16m 4
 echo "ok: re-created device shows the same data"
 dmsetup remove r

@@ -22,6 +22,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,20 +81,30 @@ static void store_sb(struct dmr_sb *sb)
 	wr(DMR_SB_B_SECTOR);
 }
 
-/* A version 2 superblock reads metadata block @index only if it counts it. */
+static uint64_t meta_sector(const struct dmr_sb *sb, const char *copy, uint32_t index);
+
+/*
+ * A version 2 superblock reads metadata block @index only if it counts it:
+ * count it (and every block before it), writing each block that was not
+ * counted yet to both copies, empty, with generation 1, as a commit of
+ * generation 1 would have.
+ */
 static void mark_used(struct dmr_sb *sb, uint32_t index)
 {
-	if (sb->version == DMR_FORMAT_V1)
+	static const uint64_t none[DMR_ENTRIES_PER_BLOCK];
+	bool remap = dmr_meta_is_remap(sb, index);
+	uint32_t first = remap ? 0 : sb->geo.remap_meta_blocks;
+	uint32_t *used = remap ? &sb->remap_meta_used : &sb->pending_meta_used;
+	uint32_t i;
+
+	if (sb->version == DMR_FORMAT_V1 || index - first < *used)
 		return;
-	if (dmr_meta_is_remap(sb, index)) {
-		if (index < sb->remap_meta_used)
-			return;
-		sb->remap_meta_used = index + 1;
-	} else {
-		if (index - sb->geo.remap_meta_blocks < sb->pending_meta_used)
-			return;
-		sb->pending_meta_used = index - sb->geo.remap_meta_blocks + 1;
+	for (i = first + *used; i <= index; i++) {
+		dmr_meta_encode(blk, sb, 1, i, none);
+		wr(meta_sector(sb, "a", i));
+		wr(meta_sector(sb, "b", i));
 	}
+	*used = index - first + 1;
 	store_sb(sb);
 }
 
@@ -174,8 +185,10 @@ int main(int argc, char **argv)
 			wr(meta_sector(&sb, "a", i));
 			wr(meta_sector(&sb, "b", i));
 		}
-		if (sb.version != DMR_FORMAT_V1 && n)
-			mark_used(&sb, (uint32_t)((n - 1) / DMR_ENTRIES_PER_BLOCK));
+		if (sb.version != DMR_FORMAT_V1 && n) {
+			sb.remap_meta_used = (uint32_t)((n - 1) / DMR_ENTRIES_PER_BLOCK + 1);
+			store_sb(&sb);
+		}
 		free(slots);
 	} else {
 		die("usage: see the source");
