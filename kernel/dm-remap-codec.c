@@ -287,7 +287,7 @@ int dmr_meta_decode(const void *block, const struct dmr_sb *sb, u32 index,
 	if (slots) {
 		for (i = 0; i < n; i++)
 			slots[i] = DMR_SLOT(le64_to_cpu(e[i].block),
-						    le32_to_cpu(e[i].state));
+					    le32_to_cpu(e[i].state));
 	}
 	*generation = le64_to_cpu(h->generation);
 	return 0;

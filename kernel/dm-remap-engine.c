@@ -47,6 +47,7 @@ void remap_count_write(struct remap_c *rc, struct bio *bio, struct remap_io *io)
 	unsigned int e;
 
 	rcu_read_lock();
+	/* Pairs with the release in remap_drain_writes(): see the fence there. */
 	e = smp_load_acquire(&rc->wepoch) & 1;
 	this_cpu_inc(rc->inflight->writes[e]);
 	rcu_read_unlock();
@@ -84,6 +85,7 @@ static int remap_drain_writes(struct remap_c *rc)
 	unsigned int old = rc->wepoch & 1;
 	long r;
 
+	/* The fence stored before is seen by whoever sees the new epoch. */
 	smp_store_release(&rc->wepoch, rc->wepoch + 1);
 	synchronize_rcu();
 	WRITE_ONCE(rc->draining, true);
@@ -741,8 +743,8 @@ static void remap_recover(struct remap_c *rc, struct bio *bio, bool *changed,
 				    (sector_t)(rv.block + b) << rc->shift, b, n);
 		} else if ((rs_state(e) == RS_REMAPPED || rs_state(e) == RS_INFLIGHT) &&
 			   bio_op(bio) != REQ_OP_WRITE_ZEROES) {
-			n = rs_state(e) == RS_INFLIGHT ? 1 : remap_spare_run(st, rv.block + b,
-									 rv.block + nr - 1, e);
+			n = rs_state(e) == RS_INFLIGHT ? 1 :
+			    remap_spare_run(st, rv.block + b, rv.block + nr - 1, e);
 			remap_probe(rc, &rv, rc->spare->bdev,
 				    remap_spare_sector(st, rs_spare(e)), b, n);
 		} else if (rs_state(e) != RS_LOST) {

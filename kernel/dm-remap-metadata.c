@@ -717,7 +717,6 @@ static int meta_load_blocks(struct remap_c *rc, char **error)
 	u32 chunk = min_t(u32, META_CHUNK, max(sb->remap_meta_used, sb->pending_meta_used));
 	int r = -ENOMEM;
 
-	*error = "Cannot allocate metadata buffers";
 	if (!ld.nr_blocks)
 		return 0;
 	ld.a = kvmalloc_array(chunk, DMR_META_BLOCK_SIZE, GFP_KERNEL);
@@ -725,8 +724,10 @@ static int meta_load_blocks(struct remap_c *rc, char **error)
 	ld.slots = kmalloc_array(EPB, sizeof(u64), GFP_KERNEL);
 	ld.gens = kvcalloc(max(sb->remap_meta_used, 1U), sizeof(u64), GFP_KERNEL);
 	ld.repair = bitmap_zalloc(ld.nr_blocks, GFP_KERNEL);
-	if (!ld.a || !ld.b || !ld.slots || !ld.gens || !ld.repair)
+	if (!ld.a || !ld.b || !ld.slots || !ld.gens || !ld.repair) {
+		*error = "Cannot allocate metadata buffers";
 		goto out;
+	}
 
 	r = meta_load_range(rc, &ld, 0, sb->remap_meta_used, error);
 	if (!r)

@@ -47,6 +47,7 @@ enum remap_state {
 	RS_FENCED,	/* being copied by the remap message: I/O waits (n: as pending) */
 	RS_LOST,	/* its entry could not be made durable: I/O fails (n: spare block) */
 };
+
 #define RS_SHIFT	3
 #define RS_MASK		((1UL << RS_SHIFT) - 1)
 #define RS_NO_PSLOT	((1ULL << 60) - 1)	/* pending, but not on disk */
@@ -173,6 +174,7 @@ struct remap_io {
 	u64 block;		/* main block of the bio's first sector */
 	unsigned int flags;
 };
+
 #define RIO_SPARE	1	/* sent to the spare device */
 #define RIO_DONE	2	/* completed by the worker: end_io passes it on */
 #define RIO_COUNTED	4	/* a write counted in epoch RIO_EPOCH */
