@@ -295,7 +295,9 @@ static void remap_mark_pending(struct remap_c *rc, u64 block)
 		remap_meta_pending_del(rc, slot);
 		DMERR_LIMIT("%s: no memory to record pending block %llu",
 			    remap_name(rc), block);
+		return;
 	}
+	st->pending_event = true;
 }
 
 /*
@@ -329,6 +331,10 @@ static int remap_commit(struct remap_c *rc)
 		} else {
 			st->counts.remapped += n;
 		}
+	}
+	/* Monitors wait for events: one per commit that changed the table. */
+	if (n || st->pending_event) {
+		st->pending_event = false;
 		dm_table_event(rc->ti->table);
 	}
 	return r;
@@ -1103,6 +1109,7 @@ int remap_clear_pending(struct remap_c *rc, u64 block)
 			goto out;
 		remap_table_erase(st, block);
 		remap_meta_pending_del(rc, rs_spare(e));
+		st->pending_event = true;
 		r = remap_commit(rc);
 	}
 out:

@@ -127,6 +127,7 @@ struct remap_store {
 	unsigned int slot_shift;	/* spare block k at spare_start + (k << slot_shift) */
 	u64 spare_next;			/* next never-used spare block */
 	bool exhausted_logged;
+	bool pending_event;		/* pending blocks changed since the last event */
 	struct remap_counts counts;
 	struct remap_stats __percpu *stats;
 	time64_t counters_since;	/* load of the store, or clear_stats */
