@@ -28,6 +28,8 @@ struct dmr_ctx {
 	void *confirm_data;
 	/* Where sysfs is ("" = /sys); the tests point it at a fake tree. */
 	char sysfs[256];
+	/* Tests: the spare's physical block size as a format sees it (0: ask). */
+	unsigned int test_pbs;
 };
 
 /* A notice or warning through the log function, if there is one. */

@@ -72,7 +72,7 @@ static void describe(blkid_probe pr, char *what, size_t size)
 	char extra[256] = "";
 
 	if (!blkid_probe_lookup_value(pr, "PTTYPE", &type, NULL)) {
-		add(what, size, "a %s partition table%s%s", type, "", "");
+		add(what, size, "a %s partition table%s%s", type, "", "");	/* gpt, dos, ... */
 		return;
 	}
 	if (blkid_probe_lookup_value(pr, "TYPE", &type, NULL))
@@ -83,12 +83,14 @@ static void describe(blkid_probe pr, char *what, size_t size)
 		snprintf(extra, sizeof(extra), " UUID %s", uuid);
 	if (!blkid_probe_lookup_value(pr, "LABEL", &label, NULL) && *label)
 		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
-			 " LABEL %s", label);
+			 "%s LABEL %s", extra[0] ? "," : "", label);
 	if (!strcmp(usage, "filesystem"))
-		add(what, size, "a %s filesystem%s%s", type, extra[0] ? " (" : "",
+		add(what, size, strchr("aeiouAEIOU", type[0]) ? "an %s filesystem%s%s" :
+		    "a %s filesystem%s%s", type, extra[0] ? " (" : "",
 		    extra[0] ? extra + 1 : "");
 	else
-		add(what, size, "a %s signature%s%s", type, extra[0] ? " (" : "",
+		add(what, size, strchr("aeiouAEIOU", type[0]) ? "an %s signature%s%s" :
+		    "a %s signature%s%s", type, extra[0] ? " (" : "",
 		    extra[0] ? extra + 1 : "");
 	if (extra[0] && strlen(what) + 1 < size)
 		strcat(what, ")");

@@ -410,7 +410,9 @@ static int format_spare(struct dmr_ctx *ctx, const struct blockdev *m,
 					 "spare %s holds %s: not formatted without confirmation (nothing was written)",
 					 s->path, what);
 	}
-	if (ioctl(s->fd, BLKPBSZGET, &pbs) || !pbs)
+	if (ctx->test_pbs)
+		pbs = ctx->test_pbs;
+	else if (ioctl(s->fd, BLKPBSZGET, &pbs) || !pbs)
 		pbs = s->lbs;
 	if (ioctl(s->fd, BLKALIGNOFF, &align))
 		align = 0;
