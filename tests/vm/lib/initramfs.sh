@@ -91,6 +91,7 @@ done
 install -m 0755 "$here/guest/init" "$st/init"
 cp "$here/guest/lib.sh" "$st/dmr/lib.sh"
 cp "$here/guest/lib-logwrites.sh" "$st/dmr/lib-logwrites.sh"
+cp "$here/guest/lib-layouts.sh" "$st/dmr/lib-layouts.sh"
 cp "$here/guest/lib-faults.sh" "$st/dmr/lib-faults.sh"
 cp "$here/guest/lib-zfs.sh" "$st/dmr/lib-zfs.sh"
 if [ -n "${DMR_ZFS:-}" ]; then
