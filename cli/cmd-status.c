@@ -374,7 +374,7 @@ static int health(struct ctl *c, int argc, char **argv)
 	int code, level;
 
 	if (!read_devices(c, argc, argv, true, &t, &o, &d, &code)) {
-		if (o.nagios && code)	/* still the one line a monitor reads */
+		if (o.nagios && code && !c->json_asked)	/* the one line a monitor reads */
 			ctl_nagios(c->out, NULL, 0, &t, ctl_worse(code, DMR_HEALTH_UNKNOWN),
 				   c->nmsgs ? c->msgs[0] : NULL);
 		return code;
