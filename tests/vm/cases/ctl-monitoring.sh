@@ -4,6 +4,9 @@
 # and exits 0/1/2/3 for ok, warning, critical and unknown devices;
 # health --json keeps an unreadable device (level unknown); list --json.
 # The spare has 20 blocks: 48 sectors of metadata + 20 (docs/FORMAT.md).
+# dmr-lanes: stock trixie
+# Not on the debug lane: dmremapctl over the table lines and messages the
+# kernel cases send under the debug kernel: pure userspace there.
 . "$DMR_LIB"
 
 main=$(nullb_create main 32)

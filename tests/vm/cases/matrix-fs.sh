@@ -23,6 +23,10 @@
 # On the first layout, dmr-logcheck is shown to catch an overwritten block
 # on main and an overwritten spare block.
 # dmr-timeout: 600
+# dmr-lanes: stock trixie
+# Not on the debug lane: a file system over the same remap paths that remap-
+# fs-ext4, remap-fio-verify and matrix-fio take under the debug kernel: pure
+# data volume there.
 . "$DMR_LIB"
 . /dmr/lib-logwrites.sh
 . /dmr/lib-layouts.sh

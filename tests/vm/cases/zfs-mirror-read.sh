@@ -15,6 +15,10 @@
 # ZFS over dm-remap without failing writes, and these cases on two CPUs,
 # pass.  A bug to find (dm-remap's remap path or ZFS on one CPU); until
 # then the ZFS cases get two CPUs.)
+# dmr-lanes: stock trixie
+# Not on the debug lane: ZFS over the same remap paths that remap-fio-verify
+# and remap-fs-ext4 take under the debug kernel; ZFS itself is what KASAN
+# slows.
 . "$DMR_LIB"
 . /dmr/lib-logwrites.sh
 . /dmr/lib-zfs.sh
