@@ -31,6 +31,7 @@ job() {
 	esac
 }
 
+echo "BENCH env cpus=$(nproc) kernel=$(uname -r)"
 miss_off=$((1024 * 1024 * 1024))	# main blocks 2M..: past every table
 for be in $backends; do
 	if [ "$be" = brd ]; then
