@@ -9,7 +9,7 @@
 
 main=$(nullb_create main 2048 memory_backed=0)
 sz=$(dev_sectors "$main")
-bad0=$((4 * 1024 * 1024))	# main block (= sector) of the first bad block, past every table
+bad0=$((2 * 1024 * 1024))	# main block (= sector) of the first bad block, past every table (main: 4M)
 nbad=8
 for n in 0 1000 1048576; do
 	[ ! -d /sys/kernel/config/nullb/spare ] || {

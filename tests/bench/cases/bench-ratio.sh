@@ -16,6 +16,9 @@ full) sizes="0 1 1000 100000 1048576" backends="nullb brd" rounds=3
 *)    sizes="0 1048576" backends="nullb" rounds=2
       jobs="rr32 rw32 rr1 seq" hjobs="hr32" ;;
 esac
+# Overrides from the host (tests/bench/run passes BENCH_* through).
+sizes=${BENCH_SIZES:-$sizes} rounds=${BENCH_ROUNDS:-$rounds}
+jobs=${BENCH_JOBS:-$jobs} hjobs=${BENCH_HJOBS:-$hjobs}
 
 # job NAME DEV MISS_OFFSET HIT_SIZE: one fio job of the set.
 job() {
@@ -84,6 +87,8 @@ $((hsize / 512)) $((sz - hsize / 512)) linear $main $((hsize / 512))"
 				done
 			done
 		done
+		# Let go of the spare before the next one replaces it.
+		reload b "$lin"
 	done
 	dmsetup remove b
 	for d in spare main; do

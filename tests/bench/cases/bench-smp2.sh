@@ -13,7 +13,7 @@ sz=$(dev_sectors "$main")
 lin="0 $sz linear $main 0"
 dmsetup create b --table "$lin"
 echo "BENCH env cpus=$(nproc) kernel=$(uname -r)"
-for n in 0 1048576; do
+for n in ${BENCH_SIZES:-0 1048576}; do
 	[ ! -d /sys/kernel/config/nullb/spare ] || {
 		echo 0 >/sys/kernel/config/nullb/spare/power
 		rmdir /sys/kernel/config/nullb/spare
@@ -31,5 +31,7 @@ for n in 0 1048576; do
 			done
 		done
 	done
+	# Let go of the spare before the next one replaces it.
+	reload b "$lin"
 done
 dmsetup remove b
