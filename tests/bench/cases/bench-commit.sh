@@ -11,7 +11,8 @@ main=$(nullb_create main 2048 memory_backed=0)
 sz=$(dev_sectors "$main")
 bad0=$((2 * 1024 * 1024))	# main block (= sector) of the first bad block, past every table (main: 4M)
 nbad=8
-for n in 0 1000 1048576; do
+# (not "n": the helpers of lib.sh use it, busybox sh has no locals)
+for entries in 0 1000 1048576; do
 	[ ! -d /sys/kernel/config/nullb/spare ] || {
 		echo 0 >/sys/kernel/config/nullb/spare/power
 		rmdir /sys/kernel/config/nullb/spare
@@ -19,9 +20,9 @@ for n in 0 1000 1048576; do
 	spare=$(nullb_create spare 640)
 	dmsetup create r --table "0 $sz remap $main $spare 1 format"
 	dmsetup remove r
-	[ "$n" = 0 ] || dmr-meta fill "$spare" "$n"
+	[ "$entries" = 0 ] || dmr-meta fill "$spare" "$entries"
 	dmsetup create r --table "0 $sz remap $main $spare"
-	base=$((bad0 + n))
+	base=$((bad0 + entries))
 	nullb_badblocks main + $base $((base + 64 * 32))
 	# One writer: nbad recovered writes, one after the other.
 	i=0
@@ -33,11 +34,11 @@ for n in 0 1000 1048576; do
 		g1=$(stat_value r metadata_generation)
 		w0=$1 s0=$2 f0=$3
 		set -- $(spare_writes "$spare")
-		echo "BENCH remap n=$n i=$i write_ios=$(($1 - w0)) write_sectors=$(($2 - s0)) flush_ios=$(($3 - f0)) commits=$((g1 - g0)) latency_ns=$ns"
+		echo "BENCH remap n=$entries i=$i write_ios=$(($1 - w0)) write_sectors=$(($2 - s0)) flush_ios=$(($3 - f0)) commits=$((g1 - g0)) latency_ns=$ns"
 		i=$((i + 1))
 	done
-	assert_eq "$(status_field r 6)" $((n + nbad)) "remapped"
-	if [ "$n" = 1000 ]; then
+	assert_eq "$(status_field r 6)" $((entries + nbad)) "remapped"
+	if [ "$entries" = 1000 ]; then
 		# Sixteen writers at once, each on a bad block of its own.
 		g0=$(stat_value r metadata_generation)
 		set -- $(spare_writes "$spare")
@@ -52,7 +53,7 @@ for n in 0 1000 1048576; do
 		set -- $(spare_writes "$spare")
 		lats=$(cat lat.* | tr '\n' ,)
 		echo "BENCH group writers=16 blocks=16 commits=$((g1 - g0)) write_ios=$(($1 - w0)) latencies_ns=${lats%,}"
-		assert_eq "$(status_field r 6)" $((n + nbad + 16)) "remapped"
+		assert_eq "$(status_field r 6)" $((entries + nbad + 16)) "remapped"
 	fi
 	dmsetup remove r
 	nullb_badblocks main - $base $((base + 64 * 32))
