@@ -39,19 +39,15 @@ for entries in 0 1000 1048576; do
 	done
 	assert_eq "$(status_field r 6)" $((entries + nbad)) "remapped"
 	if [ "$entries" = 1000 ]; then
-		# Sixteen writers at once, each on a bad block of its own.
+		# Sixteen writers at once (threads released together), each on a bad
+		# block of its own.
 		g0=$(stat_value r metadata_generation)
 		set -- $(spare_writes "$spare")
 		w0=$1
-		i=0
-		while [ $i -lt 16 ]; do
-			dmr-bench write /dev/mapper/r $(((base + (nbad + i) * 64) * 512)) 512 >lat.$i &
-			i=$((i + 1))
-		done
-		wait
+		dmr-bench writes /dev/mapper/r $(((base + nbad * 64) * 512)) $((64 * 512)) 16 >lat.all
 		g1=$(stat_value r metadata_generation)
 		set -- $(spare_writes "$spare")
-		lats=$(cat lat.* | tr '\n' ,)
+		lats=$(tr '\n' , <lat.all)
 		echo "BENCH group writers=16 blocks=16 commits=$((g1 - g0)) write_ios=$(($1 - w0)) latencies_ns=${lats%,}"
 		assert_eq "$(status_field r 6)" $((entries + nbad + 16)) "remapped"
 	fi

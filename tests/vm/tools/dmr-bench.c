@@ -10,6 +10,12 @@
  *   dmr-bench write DEV BYTE LEN         one O_DIRECT write of LEN bytes at
  *                                        byte offset BYTE; prints ns taken
  *                                        (exit 1 if it fails)
+ *   dmr-bench writes DEV BYTE STRIDE N   N threads, each one O_DIRECT write
+ *                                        of 512 bytes at BYTE + i*STRIDE,
+ *                                        released together; prints each
+ *                                        thread's ns (concurrent writers
+ *                                        even on one CPU: a thread blocked
+ *                                        in its write lets the next submit)
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -18,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <pthread.h>
 #include <unistd.h>
 
 static uint64_t now(void)
@@ -36,6 +43,30 @@ static void *buffer(size_t len)
 		exit(1);
 	memset(p, 0xa5, len);
 	return p;
+}
+
+struct writer {
+	pthread_t t;
+	const char *dev;
+	off_t off;
+	uint64_t ns;
+	int err;
+};
+
+static pthread_barrier_t go;
+
+static void *writer(void *arg)
+{
+	struct writer *w = arg;
+	void *buf = buffer(512);
+	uint64_t t0;
+	int fd = open(w->dev, O_WRONLY | O_DIRECT);
+
+	pthread_barrier_wait(&go);
+	t0 = now();
+	w->err = fd < 0 || pwrite(fd, buf, 512, w->off) != 512;
+	w->ns = now() - t0;
+	return NULL;
 }
 
 int main(int argc, char **argv)
@@ -82,6 +113,26 @@ int main(int argc, char **argv)
 			return perror("write"), 1;
 		printf("%" PRIu64 "\n", t1 - t0);
 		return 0;
+	}
+	if (argc == 6 && !strcmp(argv[1], "writes")) {
+		off_t off = strtoll(argv[3], NULL, 0), stride = strtoll(argv[4], NULL, 0);
+		int n = atoi(argv[5]), i, bad = 0;
+		struct writer *w = calloc(n, sizeof(*w));
+
+		if (!w || n < 1 || pthread_barrier_init(&go, NULL, n))
+			return 1;
+		for (i = 0; i < n; i++) {
+			w[i].dev = argv[2];
+			w[i].off = off + i * stride;
+			if (pthread_create(&w[i].t, NULL, writer, &w[i]))
+				return 1;
+		}
+		for (i = 0; i < n; i++) {
+			pthread_join(w[i].t, NULL);
+			bad |= w[i].err;
+			printf("%" PRIu64 "\n", w[i].ns);
+		}
+		return bad;
 	}
 	fprintf(stderr, "usage: see the source\n");
 	return 2;
