@@ -39,7 +39,7 @@
 t_case=$(date +%s)
 T=$DMR_TMP
 FUZZ_SEED=			# a number: replay that run
-NT=400 NM=3000 NI=100		# tables, messages, images at most (at least 100, 500, 30)
+NT=400 NM=3000 NI=100		# tables, messages, images at most (at least 100, 500, 20)
 TT=40 TM=40 TI=80		# seconds for each part
 seed=${FUZZ_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 echo "fuzz seed: $seed (replay: FUZZ_SEED=$seed in tests/vm/cases/fuzz-inputs.sh)"
@@ -208,7 +208,7 @@ while [ $i -lt $NI ]; do
 		echo "refused $expect" >>"$T/outcomes"
 	fi
 	i=$((i + 1))
-	[ $i -lt 30 ] || [ $(($(date +%s) - t)) -lt $TI ] || break
+	[ $i -lt 20 ] || [ $(($(date +%s) - t)) -lt $TI ] || break
 done
 echo "(c) took $(($(date +%s) - t)) s: $i images, $activated activated, $refused refused"
 sort "$T/outcomes" | uniq -c

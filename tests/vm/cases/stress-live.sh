@@ -1,28 +1,28 @@
 # Everything at once on one live device: fio at queue depth 32 (libaio,
-# O_DIRECT, a flush every 97 writes) writes and verifies the whole device, generation after
-# generation, while main grows new bad ranges (null_blk badblocks, a new
-# range every iteration), the device is suspended (with and without
-# noflush) and resumed, the table is reloaded (the same devices with every
-# spelling of options that keeps suppress on: none, suppress_writes,
-# format, major:minor; swapped in, discarded with `dmsetup clear`, loaded
-# read-only and discarded; invalid tables refused), messages arrive
-# (stats, list, remap of random blocks, clear_pending, help, suppress on)
-# and dmremapctl status and health --json poll it.  Suppress stays on: no
-# write may fail, so a failed write is a bug, not noise.
+# O_DIRECT, a flush every 97 writes) writes and verifies the whole device,
+# generation after generation, while main grows new bad ranges (null_blk
+# badblocks, a new range every iteration), the device is suspended (with
+# and without noflush) and resumed, the table is reloaded (the same devices
+# with every spelling of options that keeps suppress on: none,
+# suppress_writes, format, major:minor; swapped in, discarded with `dmsetup
+# clear`, loaded read-only and discarded; invalid tables refused), messages
+# arrive (stats, list, remap of random blocks, clear_pending, help,
+# suppress on) and dmremapctl status and health --json poll it.  Suppress
+# stays on: no write may fail, so a failed write is a bug, not noise.
 #
 # The storm lasts at least 2 generations, and more while it has run less
-# than 60 s.  Every acknowledged write is checked.  Generation g writes every block
-# once (randommap) with bios of (2g + 7) sectors, then reads it all back
-# (fio crc32c verify: header magic, length, offset, crc of each bio).  The
-# bio size is unique per generation, so data of another generation, or
-# none, cannot pass for it.  null_blk fails reads of bad sectors too: a
-# block that went bad after its write may read EIO (the data cannot be
-# invented), so storm generations tolerate read errors, never wrong data.
-# A reader job (random sizes, tolerating EIO) runs alongside each
-# generation.  The last generation (16 KiB) runs after the injector has
-# stopped, with the rest of the storm still going, and tolerates nothing;
-# it is verified again once everything has stopped, and after remove and
-# re-create.
+# than 60 s.  Every acknowledged write is checked: generation g writes
+# every block once (randommap) with bios of (2g + 7) sectors, then reads
+# it all back (fio crc32c verify: header magic, length, offset, crc of
+# each bio).  The bio size is unique per generation, so data of another
+# generation, or none, cannot pass for it.  null_blk fails reads of bad
+# sectors too: a block that went bad after its write may read EIO (the
+# data cannot be invented), so storm generations tolerate read errors,
+# never wrong data.  A reader job (random sizes, tolerating EIO) runs
+# alongside each generation.  The last generation (16 KiB bios) runs after
+# the injector has stopped, with the rest of the storm still going, and
+# tolerates nothing; it is verified again once everything has stopped, and
+# after remove and re-create.
 #
 # Counters and table: no write error reached fio, no spare error, nothing
 # lost or retired, health not failed; remapped + pending = list lines,
@@ -30,9 +30,9 @@
 # remapped block was moved by a remap message or lies within one probe
 # part (8 blocks) of an injected block (recovery remaps a part whose every
 # piece fails as a whole); pending blocks too lie next to injected ones.
-# The list is the same after re-creation.  Background loops stop at a stop
-# file and are waited for.
-# dmr-timeout: 420
+# The list is the same after re-creation.  The background loops stop at a
+# stop file and are waited for.
+# dmr-timeout: 600
 . "$DMR_LIB"
 . /dmr/lib-logwrites.sh		# remap_list
 t_case=$(date +%s)

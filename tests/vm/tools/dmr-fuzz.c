@@ -1557,6 +1557,8 @@ static int cmd_meta(int argc, char **argv)
 				memcpy(&old, blk + fields[f].off, fields[f].size);
 				if (v == (uint64_t)-1 && chance(60))
 					v = old + below(5) - 2;
+				if (!memcmp(&v, &old, fields[f].size))
+					v ^= 1;		/* always a change */
 				memcpy(blk + fields[f].off, &v, fields[f].size);
 			} else {
 				size_t o = below(fields[f].size);
