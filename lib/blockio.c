@@ -485,11 +485,11 @@ static int mkdirs(const char *dir)
 int dmri_write_file(struct dmr_ctx *ctx, const char *path, const char *text,
 		    size_t len)
 {
-	char tmp[PATH_MAX], dir[PATH_MAX];
+	char tmp[PATH_MAX], dir[PATH_MAX], copy[PATH_MAX];
 	int fd, dfd, e;
 
-	snprintf(dir, sizeof(dir), "%s", path);
-	snprintf(dir, sizeof(dir), "%s", dirname(dir));
+	snprintf(copy, sizeof(copy), "%s", path);
+	snprintf(dir, sizeof(dir), "%s", dirname(copy));
 	if (mkdirs(dir))
 		return dmri_fail(ctx, errno, "cannot make directory %s: %s", dir,
 				 strerror(errno));

@@ -164,5 +164,9 @@ int dmri_check_moved(struct dmr_ctx *ctx, int fd, const char *path);
 /* Test hook: the number of writes after which spare-move's writes fail
  * as if the machine had stopped (0 = never; env DMREMAP_TEST_CUT_WRITES). */
 extern unsigned long dmri_move_cut;
+/* Tests: regular files as the new spare; the paths searched for the spare
+ * a move record names (NULL-terminated; NULL: every block device). */
+extern bool dmri_move_files;
+extern const char *const *dmri_move_candidates;
 
 #endif

@@ -45,7 +45,8 @@ struct dmr_watch {
 
 /* ------------------------------------------------------------- state */
 
-/* The fields status format 3 adds: lost and failure. */
+/* The fields status format 3 adds after the health (the 14th word): lost
+ * and failure. */
 static void parse_v3(const char *line, struct snap *s)
 {
 	const char *p = line, *w;
@@ -54,9 +55,9 @@ static void parse_v3(const char *line, struct snap *s)
 
 	s->lost = 0;
 	s->failure = F_NONE;
-	for (i = 0; i < 15 && (n = dmri_next_word(&p, &w)); i++)
+	for (i = 0; i < 14 && (n = dmri_next_word(&p, &w)); i++)
 		;
-	if (i < 15)
+	if (i < 14)
 		return;
 	n = dmri_next_word(&p, &w);
 	if (n && dmri_parse_u64(w, n, &s->lost))

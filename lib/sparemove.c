@@ -46,6 +46,7 @@
 #define RUN_MAX (1U << 20)	/* bytes of spare blocks copied per write */
 
 unsigned long dmri_move_cut;
+bool dmri_move_files;
 /* Tests: paths tried instead of every block device when looking for the
  * spare a move record names (NULL-terminated). */
 const char *const *dmri_move_candidates;
@@ -622,6 +623,11 @@ static int update_tab(struct mv *m, uint64_t old_fid)
 		free(text);
 		return r;
 	}
+	if (!strncmp(e->spare, "FORMAT_ID=", 10) &&
+	    strtoull(e->spare + 10, NULL, 16) == m->nsb.format_id)
+		goto done;		/* updated before */
+	if (e->spare[0] == '/' && same_dev(e->spare, m->new_rdev))
+		goto done;
 	if (!strncmp(e->spare, "FORMAT_ID=", 10)) {
 		if (strtoull(e->spare + 10, NULL, 16) != old_fid)
 			goto keep;
@@ -813,9 +819,9 @@ static int move(struct mv *m)
 	r = find_devices(m);
 	if (r)
 		return r;
-	if (!stat(m->main_path, &st))
+	if (!stat(m->main_path, &st) && S_ISBLK(st.st_mode))
 		m->main_rdev = st.st_rdev;
-	r = dmri_open_target(m->ctx, "new spare", m->new_path, false, &m->nfd,
+	r = dmri_open_target(m->ctx, "new spare", m->new_path, dmri_move_files, &m->nfd,
 			     &m->new_size, &m->new_lbs, &m->new_pbs);
 	if (r == -EBUSY && m->old_path[0] && !stat(m->new_path, &st) &&
 	    same_dev(m->old_path, st.st_rdev))
@@ -823,9 +829,9 @@ static int move(struct mv *m)
 				 m->name, m->new_path);
 	if (r)
 		return r;
-	if (!fstat(m->nfd, &st))
+	if (!fstat(m->nfd, &st) && S_ISBLK(st.st_mode))
 		m->new_rdev = st.st_rdev;
-	if (m->new_rdev == m->main_rdev)
+	if (m->new_rdev && m->new_rdev == m->main_rdev)
 		return dmri_fail(m->ctx, EINVAL, "new spare %s is the main device of '%s'",
 				 m->new_path, m->name);
 	if (m->old_path[0] && same_dev(m->old_path, m->new_rdev)) {
@@ -842,7 +848,7 @@ static int move(struct mv *m)
 		if (m->ofd < 0)
 			return dmri_fail(m->ctx, errno, "cannot open old spare %s: %s",
 					 m->old_path, strerror(errno));
-		if (!fstat(m->ofd, &st))
+		if (!fstat(m->ofd, &st) && S_ISBLK(st.st_mode))
 			m->old_rdev = st.st_rdev;
 		m->owin = read_raw_sb(m->ofd, m->oraw, &m->osb);
 		close(m->ofd);
