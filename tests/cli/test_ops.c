@@ -412,8 +412,8 @@ static void test_man_page(void **state)
 	static const char *const words[] = {
 		"\n.B 7\n", "\n.B 8\n", "DMREMAP_EVENT", "DMREMAP_JSON", "spare_threshold",
 		"metadata_failed", "main_failed", "pending_cleared", "spare_errors",
-		"appeared", "removed", "dmremap-monitor.service", "scrub-\\fINAME\\fP.checkpoint",
-		"copy-\\fINAME\\fP.map", "FORMAT_ID=", NULL,
+		"appeared", "removed", "dmremap\\-monitor.service", "scrub\\- NAME .checkpoint",
+		"copy\\- NAME .map", "FORMAT_ID=", NULL,
 	};
 	char *page = NULL;
 	size_t len = 0, i;
