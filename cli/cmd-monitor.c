@@ -45,6 +45,9 @@ struct mon {
 	bool syslog, quiet;
 	struct dmr_thresholds t;
 	pthread_mutex_t lock;
+	/* libdevmapper is not thread-safe: every call but the waits holds it
+	 * (libdmremap(3), THREADS). */
+	pthread_mutex_t dm;
 	int pipe[2];
 	struct dmr_event **q;		/* queued by the threads (lock) */
 	size_t nq, capq;
@@ -133,7 +136,9 @@ static void *waiter(void *arg)
 			break;
 		if (r == -EINTR)
 			continue;
+		pthread_mutex_lock(&m->dm);
 		r = dmr_watch_update(wt->ctx, wt->w, &ev, &n);
+		pthread_mutex_unlock(&m->dm);
 		if (r < 0) {
 			push_error(m, wt->name, dmr_error(wt->ctx));
 			sleep(1);	/* no busy loop on a persistent failure */
@@ -270,7 +275,9 @@ static int add(struct mon *m, const char *name, unsigned int flags, bool report)
 		return -ENOMEM;
 	}
 	wt->m = m;
+	pthread_mutex_lock(&m->dm);
 	r = dmr_watch_new(wt->ctx, name, &m->t, flags, &wt->w, &ev, &n);
+	pthread_mutex_unlock(&m->dm);
 	if (r) {
 		if (report)
 			ctl_fail(m->c, ctl_exit_from_errno(r), "%s", dmr_error(wt->ctx));
@@ -322,8 +329,12 @@ static void scan(struct mon *m, unsigned int flags)
 	struct dmr_ctx *ctx = m->c->ctx;
 	char **names;
 	size_t n, i;
+	int r;
 
-	if (dmr_list(ctx, &names, &n)) {
+	pthread_mutex_lock(&m->dm);
+	r = dmr_list(ctx, &names, &n);
+	pthread_mutex_unlock(&m->dm);
+	if (r) {
 		ctl_note(m->c, "cannot list the devices: %s", dmr_error(ctx));
 		return;
 	}
@@ -405,6 +416,7 @@ static int monitor(struct ctl *c, int argc, char **argv)
 	if (pipe2(m.pipe, O_CLOEXEC | O_NONBLOCK))
 		return ctl_fail(c, CTL_EXIT_NOMEM, "pipe: %s", strerror(errno));
 	pthread_mutex_init(&m.lock, NULL);
+	pthread_mutex_init(&m.dm, NULL);
 
 	/* The signals go to a signalfd of this thread; SIGUSR1 wakes waiters. */
 	sigemptyset(&set);
@@ -483,6 +495,7 @@ out:
 	sigaction(SIGUSR1, &old_usr1, NULL);
 	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	pthread_mutex_destroy(&m.lock);
+	pthread_mutex_destroy(&m.dm);
 	return code;
 }
 
