@@ -291,7 +291,8 @@ static void emit(struct build *b, const char *type, int level,
 		if (!e->env[i])
 			goto oom;
 	}
-	e->json = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	e->json = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							   JSON_C_TO_STRING_NOSLASHESCAPE));
 	if (!e->json)
 		goto oom;
 	e->env[n] = env_entry("json", e->json);
