@@ -262,6 +262,8 @@ static void free_watcher(struct watcher *wt)
 /* Start watching @name: its first events, then its thread.  0 or errno. */
 static int add(struct mon *m, const char *name, unsigned int flags, bool report)
 {
+	struct dmr_watch_opts o = { .size = sizeof(o), .thresholds = &m->t,
+				    .flags = flags };
 	struct watcher *wt = calloc(1, sizeof(*wt)), **w;
 	struct dmr_event **ev;
 	size_t n;
@@ -276,7 +278,7 @@ static int add(struct mon *m, const char *name, unsigned int flags, bool report)
 	}
 	wt->m = m;
 	pthread_mutex_lock(&m->dm);
-	r = dmr_watch_new(wt->ctx, name, &m->t, flags, &wt->w, &ev, &n);
+	r = dmr_watch_new(wt->ctx, name, &o, &wt->w, &ev, &n);
 	pthread_mutex_unlock(&m->dm);
 	if (r) {
 		if (report)
@@ -399,6 +401,7 @@ static int monitor(struct ctl *c, int argc, char **argv)
 	struct timespec now;
 	int n, code = CTL_EXIT_OK, i, sfd = -1, timeout;
 
+	m.t.size = sizeof(m.t);
 	dmr_thresholds_default(&m.t);
 	n = ctl_args(c, argc, argv, opts, 0, -1, &code);
 	if (n < 0)

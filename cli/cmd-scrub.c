@@ -169,11 +169,11 @@ struct scan_opts {
 };
 
 static int prepare(struct ctl *c, struct scan_opts *o, struct ctl_opt *opts,
-		   struct dmr_scan_args *a, struct prog *p)
+		   struct dmr_scan_opts *a, struct prog *p)
 {
 	int code;
 
-	a->args_size = sizeof(*a);
+	a->size = sizeof(*a);
 	if (o->rate && !ctl_parse_rate(o->rate, &a->rate))
 		return ctl_usage_fail(c, "--rate '%s' is not a rate in MB/s (for example 50 or 2.5)",
 				      o->rate);
@@ -217,7 +217,7 @@ static int scrub(struct ctl *c, int argc, char **argv)
 		{ "--interval", CTL_OPT_U64, &o.interval, false },
 		{ NULL, 0, NULL, false },
 	};
-	struct dmr_scan_args a = { .args_size = sizeof(a) };
+	struct dmr_scan_opts a = { .size = sizeof(a) };
 	struct prog p = { .cmd = "scrub" };
 	int code, r;
 
@@ -270,7 +270,7 @@ static int copy(struct ctl *c, int argc, char **argv)
 		{ "--batch-mode", CTL_OPT_FLAG, &o.batch, false },
 		{ NULL, 0, NULL, false },
 	};
-	struct dmr_scan_args a = { .args_size = sizeof(a) };
+	struct dmr_scan_opts a = { .size = sizeof(a) };
 	struct prog p = { .cmd = "copy" };
 	struct ctl_confirm cf = { .c = c };
 	int code, r;

@@ -7,7 +7,7 @@
 
 static int spare_move(struct ctl *c, int argc, char **argv)
 {
-	struct dmr_move_args a = { .args_size = sizeof(a) };
+	struct dmr_move_opts a = { .size = sizeof(a) };
 	struct ctl_confirm cf = { .c = c };
 	bool yes = false, batch = false, force = false, no_tab = false;
 	struct ctl_opt opts[] = {

@@ -106,7 +106,7 @@ struct copy {
 	struct map map;
 	char status;			/* current_status */
 	time_t started;
-	const struct dmr_scan_args *a;
+	const struct dmr_scan_opts *a;
 };
 
 static int save_map(struct copy *cp, uint64_t pos)
@@ -271,7 +271,7 @@ static int check_signatures(struct copy *cp)
 
 int dmri_copy_fd(struct dmr_ctx *ctx, const char *name, const char *uuid,
 		 int fd, const char *path, uint64_t size, uint32_t bs,
-		 const char *dest, const struct dmr_scan_args *args)
+		 const char *dest, const struct dmr_scan_opts *args)
 {
 	struct copy cp = { .ctx = ctx, .name = name, .uuid = uuid, .dest = dest,
 			   .size = size, .bs = bs, .dfd = -1, .status = '?' };
@@ -280,12 +280,12 @@ int dmri_copy_fd(struct dmr_ctx *ctx, const char *name, const char *uuid,
 	struct stat sst, dst;
 	uint64_t dsize = 0, pos;
 	uint32_t dlbs = 0, dpbs = 0;
-	struct dmr_scan_args a;
+	struct dmr_scan_opts a;
 	bool ours = false;
 	size_t i;
 	int r;
 
-	r = dmri_scan_args(ctx, args, &a);
+	r = dmri_scan_opts(ctx, args, &a);
 	if (r)
 		return r;
 	cp.a = &a;
@@ -388,7 +388,7 @@ out:
 }
 
 DMR_EXPORT int dmr_copy(struct dmr_ctx *ctx, const char *name, const char *dest,
-			const struct dmr_scan_args *args)
+			const struct dmr_scan_opts *args)
 {
 	struct dmri_source src;
 	int r;

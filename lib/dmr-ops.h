@@ -108,16 +108,16 @@ int dmri_open_target(struct dmr_ctx *ctx, const char *role, const char *path,
 		     uint32_t *pbs);
 
 /* The arguments as this library knows them (zeroed, defaults set). */
-int dmri_scan_args(struct dmr_ctx *ctx, const struct dmr_scan_args *in,
-		   struct dmr_scan_args *out);
+int dmri_scan_opts(struct dmr_ctx *ctx, const struct dmr_scan_opts *in,
+		   struct dmr_scan_opts *out);
 /* scrub and copy on an open device (dmr_scrub, dmr_copy; the tests use
  * files): @name and @uuid identify it in the state files. */
 int dmri_scrub_fd(struct dmr_ctx *ctx, const char *name, const char *uuid,
 		  int fd, const char *path, uint64_t size, uint32_t bs,
-		  const struct dmr_scan_args *a);
+		  const struct dmr_scan_opts *a);
 int dmri_copy_fd(struct dmr_ctx *ctx, const char *name, const char *uuid,
 		 int fd, const char *path, uint64_t size, uint32_t bs,
-		 const char *dest, const struct dmr_scan_args *a);
+		 const char *dest, const struct dmr_scan_opts *a);
 
 /* Write @text to @path atomically (temp file in the same directory,
  * fsync, rename, fsync of the directory), making the directory first. */

@@ -21,9 +21,6 @@
 #include "dm-remap-codec.h"
 #include "dmr-ops.h"
 
-enum failure { F_NONE, F_METADATA, F_MAIN, F_LOST };
-static const char *const failure_names[] = { "none", "metadata", "main", "lost" };
-
 struct snap {
 	unsigned int major, minor;
 	char uuid[DMR_UUID_LEN + 1];
@@ -31,7 +28,7 @@ struct snap {
 	uint64_t remapped, pending, spare_used, spare_total, retired;
 	uint64_t spare_errors, lost;
 	enum dmr_kernel_health health;
-	enum failure failure;
+	enum dmr_failure failure;
 	bool suppress;
 };
 
@@ -45,39 +42,15 @@ struct dmr_watch {
 
 /* ------------------------------------------------------------- state */
 
-/* The fields status format 3 adds after the health (the 14th word): lost
- * and failure. */
-static void parse_v3(const char *line, struct snap *s)
-{
-	const char *p = line, *w;
-	size_t n;
-	int i;
-
-	s->lost = 0;
-	s->failure = F_NONE;
-	for (i = 0; i < 14 && (n = dmri_next_word(&p, &w)); i++)
-		;
-	if (i < 14)
-		return;
-	n = dmri_next_word(&p, &w);
-	if (n && dmri_parse_u64(w, n, &s->lost))
-		s->lost = 0;
-	n = dmri_next_word(&p, &w);
-	for (i = 0; n && i < 4; i++)
-		if (dmri_word_is(w, n, failure_names[i]))
-			s->failure = (enum failure)i;
-}
-
 /* -ENXIO: gone (or no longer a dm-remap device). */
 static int snapshot(struct dmr_ctx *ctx, const char *name, uint32_t *event_nr,
 		    struct snap *s)
 {
-	struct dmr_status st;
+	struct dmr_status st = { .size = sizeof(st) };
 	struct dmri_dev d;
 	int r;
 
 	memset(s, 0, sizeof(*s));
-	memset(&st, 0, sizeof(st));
 	r = dmri_dm_event_nr(ctx, name, event_nr, &d);
 	if (!r && !d.exists)
 		r = -ENXIO;
@@ -101,9 +74,7 @@ static int snapshot(struct dmr_ctx *ctx, const char *name, uint32_t *event_nr,
 	if (r)
 		return r;
 	r = d.nr_targets == 1 && !strcmp(d.type, DMRI_TARGET) ?
-	    dmr_parse_status_line(ctx, d.params, &st) : -ENXIO;
-	if (!r)
-		parse_v3(d.params, s);
+	    dmri_parse_status_line(ctx, d.params, &st) : -ENXIO;
 	dmri_dev_release(&d);
 	if (r)
 		return r;
@@ -113,7 +84,9 @@ static int snapshot(struct dmr_ctx *ctx, const char *name, uint32_t *event_nr,
 	s->spare_total = st.spare_total;
 	s->retired = st.retired;
 	s->spare_errors = st.spare_errors;
+	s->lost = st.lost;
 	s->health = st.kernel_health;
+	s->failure = st.failure;
 	s->suppress = st.suppress;
 	return 0;
 }
@@ -262,7 +235,7 @@ static void emit(struct build *b, const char *type, int level,
 	add_kv(kv, &n, "spare_used_pct", true, "%u", pct(s));
 	add_kv(kv, &n, "spare_errors", true, "%" PRIu64, s->spare_errors);
 	add_kv(kv, &n, "kernel_health", false, "%s", dmr_kernel_health_name(s->health));
-	add_kv(kv, &n, "failure", false, "%s", failure_names[s->failure]);
+	add_kv(kv, &n, "failure", false, "%s", dmr_failure_name(s->failure));
 	add_kv(kv, &n, "suppress", false, "%s", s->suppress ? "on" : "off");
 	add_kv(kv, &n, "message", false, "%s", msg);
 
@@ -345,10 +318,10 @@ static void state_events(struct build *b)
 	if (s->health == DMR_KHEALTH_EXHAUSTED)
 		ev1(b, "exhausted", LOG_CRIT, NULL, 0,
 		    "spare exhausted: no free spare block, write errors are returned");
-	if (s->failure == F_METADATA)
+	if (s->failure == DMR_FAILURE_METADATA)
 		ev1(b, "metadata_failed", LOG_CRIT, NULL, 0,
 		    "metadata write failed: no new remaps, write errors are returned");
-	if (s->failure == F_MAIN)
+	if (s->failure == DMR_FAILURE_MAIN)
 		ev1(b, "main_failed", LOG_CRIT, NULL, 0,
 		    "main taken as failed (failure budget spent): errors are returned until the table is reloaded");
 	if (s->lost) {
@@ -412,10 +385,10 @@ static void diff_events(struct build *b, const struct snap *o)
 	if (s->health == DMR_KHEALTH_EXHAUSTED && o->health != DMR_KHEALTH_EXHAUSTED)
 		ev1(b, "exhausted", LOG_CRIT, NULL, 0,
 		    "spare exhausted: no free spare block, write errors are returned");
-	if (s->failure == F_METADATA && o->failure != F_METADATA)
+	if (s->failure == DMR_FAILURE_METADATA && o->failure != DMR_FAILURE_METADATA)
 		ev1(b, "metadata_failed", LOG_CRIT, NULL, 0,
 		    "metadata write failed: no new remaps, write errors are returned");
-	if (s->failure == F_MAIN && o->failure != F_MAIN)
+	if (s->failure == DMR_FAILURE_MAIN && o->failure != DMR_FAILURE_MAIN)
 		ev1(b, "main_failed", LOG_CRIT, NULL, 0,
 		    "main taken as failed (failure budget spent): errors are returned until the table is reloaded");
 	if (s->lost > o->lost) {
@@ -440,9 +413,10 @@ static int done(struct build *b, struct dmr_event ***ev, size_t *n)
 /* ------------------------------------------------------------ the API */
 
 DMR_EXPORT int dmr_watch_new(struct dmr_ctx *ctx, const char *name,
-			     const struct dmr_thresholds *t, unsigned int flags,
-			     struct dmr_watch **wp, struct dmr_event ***ev, size_t *n)
+			     const struct dmr_watch_opts *opts, struct dmr_watch **wp,
+			     struct dmr_event ***ev, size_t *n)
 {
+	struct dmr_watch_opts o = { .size = sizeof(o) };
 	struct build b = { .ctx = ctx };
 	struct dmr_watch *w;
 	int r;
@@ -455,17 +429,31 @@ DMR_EXPORT int dmr_watch_new(struct dmr_ctx *ctx, const char *name,
 	*n = 0;
 	if (!name || !*name)
 		return dmri_fail(ctx, EINVAL, "no device name given");
-	if (flags & ~DMR_WATCH_APPEARED)
-		return dmri_fail(ctx, EINVAL, "unknown flags %#x", flags);
+	if (opts) {
+		r = dmri_opts_in(ctx, &o, sizeof(o), opts, "watch");
+		if (r)
+			return r;
+	}
+	if (o.flags & ~DMR_WATCH_APPEARED)
+		return dmri_fail(ctx, EINVAL, "unknown flags %#x", o.flags);
 	w = calloc(1, sizeof(*w));
 	if (!w || !(w->name = strdup(name))) {
 		free(w);
 		return dmri_fail(ctx, ENOMEM, "out of memory");
 	}
-	if (t)
-		w->t = *t;
-	else
+	w->t.size = sizeof(w->t);
+	if (o.thresholds) {
+		r = dmri_copy_in(&w->t, sizeof(w->t), o.thresholds,
+				 DMRI_THRESHOLDS_MIN_SIZE);
+		if (r) {
+			dmr_watch_free(w);
+			return dmri_fail(ctx, r, "thresholds: %s",
+					 r == -E2BIG ? "fields this library does not know are set" :
+					 "size not set");
+		}
+	} else {
 		dmr_thresholds_default(&w->t);
+	}
 	r = snapshot(ctx, name, &w->event_nr, &w->s);
 	if (r == -ENXIO && !ctx->error[0])
 		dmri_fail(ctx, ENXIO, "no dm-remap device named '%s'", name);
@@ -475,7 +463,7 @@ DMR_EXPORT int dmr_watch_new(struct dmr_ctx *ctx, const char *name,
 	}
 	b.w = w;
 	b.s = &w->s;
-	first_events(&b, flags & DMR_WATCH_APPEARED);
+	first_events(&b, o.flags & DMR_WATCH_APPEARED);
 	r = done(&b, ev, n);
 	if (r) {
 		dmr_watch_free(w);

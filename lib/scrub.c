@@ -27,16 +27,18 @@
 
 #include "dmr-ops.h"
 
-int dmri_scan_args(struct dmr_ctx *ctx, const struct dmr_scan_args *in,
-		   struct dmr_scan_args *out)
+int dmri_scan_opts(struct dmr_ctx *ctx, const struct dmr_scan_opts *in,
+		   struct dmr_scan_opts *out)
 {
+	int r;
+
 	memset(out, 0, sizeof(*out));
+	out->size = sizeof(*out);
 	if (!in)
 		return 0;
-	if (in->args_size < sizeof(size_t) || in->args_size > 65536)
-		return dmri_fail(ctx, EINVAL, "bad args_size %zu", in->args_size);
-	memcpy(out, in, in->args_size < sizeof(*out) ? in->args_size : sizeof(*out));
-	out->args_size = sizeof(*out);
+	r = dmri_opts_in(ctx, out, sizeof(*out), in, "scan");
+	if (r)
+		return r;
 	if (out->flags & ~(DMR_SCAN_RESTART | DMR_SCAN_RETRY_BAD))
 		return dmri_fail(ctx, EINVAL, "unknown flags %#x", out->flags);
 	return 0;
@@ -49,7 +51,7 @@ struct scrub {
 	uint32_t bs;
 	char path[4096];
 	struct dmri_ranges bad;
-	const struct dmr_scan_args *a;
+	const struct dmr_scan_opts *a;
 };
 
 static int save_checkpoint(struct scrub *sc, uint64_t pos)
@@ -163,17 +165,17 @@ static int checkpoint(struct dmri_scan *s, uint64_t pos)
 
 int dmri_scrub_fd(struct dmr_ctx *ctx, const char *name, const char *uuid,
 		  int fd, const char *path, uint64_t size, uint32_t bs,
-		  const struct dmr_scan_args *args)
+		  const struct dmr_scan_opts *args)
 {
 	struct scrub sc = { .ctx = ctx, .name = name, .uuid = uuid, .size = size,
 			    .bs = bs };
 	struct dmri_scan s = { .ctx = ctx, .fd = fd, .path = path, .bs = bs };
-	struct dmr_scan_args a;
+	struct dmr_scan_opts a;
 	uint64_t pos;
 	size_t i;
 	int r;
 
-	r = dmri_scan_args(ctx, args, &a);
+	r = dmri_scan_opts(ctx, args, &a);
 	if (r)
 		return r;
 	sc.a = &a;
@@ -241,7 +243,7 @@ int dmri_scrub_fd(struct dmr_ctx *ctx, const char *name, const char *uuid,
 }
 
 DMR_EXPORT int dmr_scrub(struct dmr_ctx *ctx, const char *name,
-			 const struct dmr_scan_args *args)
+			 const struct dmr_scan_opts *args)
 {
 	struct dmri_source src;
 	int r;

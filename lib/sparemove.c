@@ -214,7 +214,7 @@ int dmri_check_moved(struct dmr_ctx *ctx, int fd, const char *path)
 struct mv {
 	struct dmr_ctx *ctx;
 	const char *name, *new_path;
-	struct dmr_move_args a;
+	struct dmr_move_opts a;
 	char main_path[PATH_MAX], old_path[PATH_MAX], tab_path[PATH_MAX];
 	char tab_spare[PATH_MAX];	/* the tab's spec of the old spare */
 	int mfd, ofd, nfd;
@@ -277,7 +277,7 @@ static int same_dev(const char *a, dev_t b)
 static int find_devices(struct mv *m)
 {
 	struct dmri_dev d;
-	struct dmr_status st;
+	struct dmr_status st = { .size = sizeof(st) };
 	struct dmr_tab *tab = NULL;
 	const struct dmr_tab_entry *e;
 	int r;
@@ -711,7 +711,8 @@ static int finish(struct mv *m, bool retire)
 /* Create the device again on the new spare, as it was. */
 static int activate(struct mv *m, const struct dmr_sb *sb)
 {
-	struct dmr_create_opts o = { .suppress = m->suppress ? DMR_SUPPRESS_ON :
+	struct dmr_create_opts o = { .size = sizeof(o),
+				     .suppress = m->suppress ? DMR_SUPPRESS_ON :
 						 DMR_SUPPRESS_OFF };
 	char prefix[40], legacy[DMR_UUID_LEN + 16];
 
@@ -723,7 +724,7 @@ static int activate(struct mv *m, const struct dmr_sb *sb)
 	else if (!sb->uuid[0] && m->dm_uuid[0] && strcmp(m->dm_uuid, legacy) &&
 		 strncmp(m->dm_uuid, prefix, strlen(prefix)))
 		o.uuid = m->dm_uuid;
-	return dmr_create_ex(m->ctx, m->name, m->main_path, m->new_path, &o, 0);
+	return dmr_create(m->ctx, m->name, m->main_path, m->new_path, &o);
 }
 
 /*
@@ -796,12 +797,12 @@ static int copy_and_table(struct mv *m, uint64_t nr_remap, uint64_t nr_pend)
 	if (!e)
 		return dmri_fail(m->ctx, ENOMEM, "out of memory");
 	for (i = 0; i < m->dump->nr_entries; i++)
-		if (m->dump->entries[i].state == DMR_ENTRY_REMAPPED)
-			e[k++] = m->dump->entries[i];
+		if (dmr_dump_entry(m->dump, i)->state == DMR_ENTRY_REMAPPED)
+			e[k++] = *dmr_dump_entry(m->dump, i);
 	r = copy_blocks(m, e, nr_remap);
 	for (i = 0; i < m->dump->nr_entries; i++)
-		if (m->dump->entries[i].state == DMR_ENTRY_PENDING)
-			e[k++] = m->dump->entries[i];
+		if (dmr_dump_entry(m->dump, i)->state == DMR_ENTRY_PENDING)
+			e[k++] = *dmr_dump_entry(m->dump, i);
 	if (!r)
 		r = write_table(m, e, k);
 	free(e);
@@ -889,7 +890,7 @@ static int move(struct mv *m)
 		return finish(m, true);
 	}
 	for (i = 0; !r && i < m->dump->nr_entries; i++) {
-		if (m->dump->entries[i].state == DMR_ENTRY_REMAPPED)
+		if (dmr_dump_entry(m->dump, i)->state == DMR_ENTRY_REMAPPED)
 			nr_remap++;
 		else
 			nr_pend++;
@@ -917,7 +918,7 @@ static int move(struct mv *m)
 }
 
 DMR_EXPORT int dmr_spare_move(struct dmr_ctx *ctx, const char *name,
-			      const char *new_spare, const struct dmr_move_args *args)
+			      const char *new_spare, const struct dmr_move_opts *opts)
 {
 	struct mv m = { .ctx = ctx, .name = name, .new_path = new_spare,
 			.mfd = -1, .ofd = -1, .nfd = -1 };
@@ -926,10 +927,10 @@ DMR_EXPORT int dmr_spare_move(struct dmr_ctx *ctx, const char *name,
 	int r;
 
 	dmri_clear(ctx);
-	if (args) {
-		if (args->args_size < sizeof(size_t) || args->args_size > 65536)
-			return dmri_fail(ctx, EINVAL, "bad args_size %zu", args->args_size);
-		memcpy(&m.a, args, args->args_size < sizeof(m.a) ? args->args_size : sizeof(m.a));
+	if (opts) {
+		r = dmri_opts_in(ctx, &m.a, sizeof(m.a), opts, "spare-move");
+		if (r)
+			return r;
 	}
 	if (m.a.flags & ~DMR_MOVE_FORCE)
 		return dmri_fail(ctx, EINVAL, "unknown flags %#x", m.a.flags);

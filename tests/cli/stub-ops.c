@@ -22,12 +22,14 @@ void stub_ops_reset(void)
 }
 
 static int scan(struct dmr_ctx *ctx, const char *name, const char *dest,
-		const struct dmr_scan_args *a)
+		const struct dmr_scan_opts *a)
 {
 	struct dmr_progress p = { .size = sizeof(p), .block_size = 512 };
 	size_t i;
 
 	stub_ops.scan_calls++;
+	if (a->size != sizeof(*a))
+		return stub_ctx_fail(ctx, -EINVAL, "scan options: size not set");
 	snprintf(stub_ops.scan_name, sizeof(stub_ops.scan_name), "%s", name);
 	snprintf(stub_ops.scan_dest, sizeof(stub_ops.scan_dest), "%s", dest ? dest : "");
 	snprintf(stub_ops.scan_state, sizeof(stub_ops.scan_state), "%s",
@@ -55,21 +57,23 @@ static int scan(struct dmr_ctx *ctx, const char *name, const char *dest,
 	return stub_ops.scan_ret;
 }
 
-int dmr_scrub(struct dmr_ctx *ctx, const char *name, const struct dmr_scan_args *a)
+int dmr_scrub(struct dmr_ctx *ctx, const char *name, const struct dmr_scan_opts *a)
 {
 	return scan(ctx, name, NULL, a);
 }
 
 int dmr_copy(struct dmr_ctx *ctx, const char *name, const char *dest,
-	     const struct dmr_scan_args *a)
+	     const struct dmr_scan_opts *a)
 {
 	return scan(ctx, name, dest, a);
 }
 
 int dmr_spare_move(struct dmr_ctx *ctx, const char *name, const char *new_spare,
-		   const struct dmr_move_args *a)
+		   const struct dmr_move_opts *a)
 {
 	stub_ops.move_calls++;
+	if (a->size != sizeof(*a))
+		return stub_ctx_fail(ctx, -EINVAL, "spare-move options: size not set");
 	snprintf(stub_ops.move_name, sizeof(stub_ops.move_name), "%s", name);
 	snprintf(stub_ops.move_new, sizeof(stub_ops.move_new), "%s", new_spare);
 	snprintf(stub_ops.move_main, sizeof(stub_ops.move_main), "%s",
@@ -133,15 +137,18 @@ static void events(const char *step, const char *name, struct dmr_event ***ev,
 	free(copy);
 }
 
-int dmr_watch_new(struct dmr_ctx *ctx, const char *name, const struct dmr_thresholds *t,
-		  unsigned int flags, struct dmr_watch **w, struct dmr_event ***ev,
-		  size_t *n)
+int dmr_watch_new(struct dmr_ctx *ctx, const char *name, const struct dmr_watch_opts *o,
+		  struct dmr_watch **w, struct dmr_event ***ev, size_t *n)
 {
+	unsigned int flags = o ? o->flags : 0;
 	size_t i;
 
 	stub_ops.watch_new_calls++;
-	if (t)
-		stub_ops.watch_t = *t;
+	if (o && (o->size != sizeof(*o) ||
+		  (o->thresholds && o->thresholds->size != sizeof(*o->thresholds))))
+		return stub_ctx_fail(ctx, -EINVAL, "watch options: size not set");
+	if (o && o->thresholds)
+		stub_ops.watch_t = *o->thresholds;
 	for (i = 0; i < stub_ops.nwatch && strcmp(stub_ops.watch[i].name, name); i++)
 		;
 	if (i == stub_ops.nwatch)

@@ -16,7 +16,7 @@ struct stub_ops {
 	const char *scan_question;	/* asked to the confirm fn (copy) */
 	int scan_calls;
 	char scan_name[128], scan_dest[256], scan_state[256];
-	struct dmr_scan_args scan_args;	/* as received (pointers not kept) */
+	struct dmr_scan_opts scan_args;	/* as received (pointers not kept) */
 	/* spare-move */
 	int move_ret;
 	const char *move_error, *move_note;

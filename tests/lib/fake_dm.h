@@ -68,7 +68,16 @@ extern int (*fake_wait_hook)(struct fake_dev *d, uint32_t event_nr);
 extern unsigned int fake_waits;
 /* Remove a device as DM_DEVICE_REMOVE does. */
 void fake_del(struct fake_dev *d);
-
+/*
+ * With no message queued, "list N" is answered from a generated table of
+ * fake_list_count remapped blocks (spare block = block), fake_list_page
+ * entries a page (0 count: off).  fake_reset turns it off.
+ */
+extern uint64_t fake_list_count;
+extern unsigned int fake_list_page;
+/* dm_lib_release calls; whether a log function is installed. */
+extern unsigned int fake_lib_releases;
+bool fake_log_hooked(void);
 /* What geteuid() returns to the library (0 after fake_reset). */
 extern unsigned int fake_euid;
 

@@ -128,7 +128,7 @@ static void test_watch_events(void **state)
 	add_dev("r");
 	fake_wait_hook = change;
 	step = 0;
-	assert_int_equal(dmr_watch_new(ctx, "r", NULL, 0, &w, &ev, &n), 0);
+	assert_int_equal(dmr_watch_new(ctx, "r", NULL, &w, &ev, &n), 0);
 	types(ev, n, "watching");
 	assert_int_equal(ev[0]->level, LOG_INFO);
 	assert_string_equal(env(ev[0], "DMREMAP_EVENT"), "watching");
@@ -192,7 +192,10 @@ static void test_watch_events(void **state)
 
 static void test_watch_start_state(void **state)
 {
-	struct dmr_thresholds t = { .spare_warn_pct = 50, .spare_crit_pct = 0 };
+	struct dmr_thresholds t = { .size = sizeof(t), .spare_warn_pct = 50, .spare_crit_pct = 0 };
+	struct dmr_watch_opts o = { .size = sizeof(o), .thresholds = &t,
+				    .flags = DMR_WATCH_APPEARED };
+	struct dmr_watch_opts bad = { .size = sizeof(bad), .flags = 2 };
 	struct dmr_watch *w;
 	struct dmr_event **ev;
 	struct fake_dev *d;
@@ -201,7 +204,7 @@ static void test_watch_start_state(void **state)
 	(void)state;
 	d = add_dev("r");
 	set_status(d, 20, 0, 20, "exhausted", 0, "none");
-	assert_int_equal(dmr_watch_new(ctx, "r", &t, DMR_WATCH_APPEARED, &w, &ev, &n), 0);
+	assert_int_equal(dmr_watch_new(ctx, "r", &o, &w, &ev, &n), 0);
 	types(ev, n, "appeared spare_threshold exhausted");
 	assert_int_equal(jnum(ev[1], "threshold_pct"), 50);
 	dmr_events_free(ev, n);
@@ -214,11 +217,20 @@ static void test_watch_start_state(void **state)
 	dmr_watch_free(w);
 
 	/* Not there, not dm-remap. */
-	assert_int_equal(dmr_watch_new(ctx, "nosuch", NULL, 0, &w, &ev, &n), -ENXIO);
+	assert_int_equal(dmr_watch_new(ctx, "nosuch", NULL, &w, &ev, &n), -ENXIO);
 	assert_null(w);
 	fake_add("lin", "linear", "7:1 0", "");
-	assert_int_equal(dmr_watch_new(ctx, "lin", NULL, 0, &w, &ev, &n), -ENXIO);
-	assert_int_equal(dmr_watch_new(ctx, "r", NULL, 2, &w, &ev, &n), -EINVAL);
+	assert_int_equal(dmr_watch_new(ctx, "lin", NULL, &w, &ev, &n), -ENXIO);
+	assert_int_equal(dmr_watch_new(ctx, "r", &bad, &w, &ev, &n), -EINVAL);
+	/* Options and thresholds without their size. */
+	bad.flags = 0;
+	bad.size = 0;
+	assert_int_equal(dmr_watch_new(ctx, "r", &bad, &w, &ev, &n), -EINVAL);
+	bad.size = sizeof(bad);
+	bad.thresholds = &t;
+	t.size = 0;
+	assert_int_equal(dmr_watch_new(ctx, "r", &bad, &w, &ev, &n), -EINVAL);
+	assert_null(w);
 }
 
 int main(void)

@@ -192,7 +192,7 @@ static void on_progress(const struct dmr_progress *p, void *data)
 	s->last = *p;
 }
 
-static int scrub_file(const char *path, struct dmr_scan_args *a)
+static int scrub_file(const char *path, struct dmr_scan_opts *a)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY), r;
@@ -208,7 +208,7 @@ static int scrub_file(const char *path, struct dmr_scan_args *a)
 static void test_scrub_finds_bad_ranges(void **state)
 {
 	struct seen s = { .n = 0 };
-	struct dmr_scan_args a = { .args_size = sizeof(a), .bad = on_bad,
+	struct dmr_scan_opts a = { .size = sizeof(a), .bad = on_bad,
 				   .progress = on_progress, .data = &s };
 	char path[128], cp[160];
 
@@ -243,7 +243,7 @@ static void test_scrub_finds_bad_ranges(void **state)
 static void test_scrub_range_and_retries(void **state)
 {
 	struct seen s = { .n = 0 };
-	struct dmr_scan_args a = { .args_size = sizeof(a), .bad = on_bad, .data = &s,
+	struct dmr_scan_opts a = { .size = sizeof(a), .bad = on_bad, .data = &s,
 				   .start = 1 << 20, .length = 1 << 20, .retries = 2 };
 	char path[128];
 	unsigned int before;
@@ -273,7 +273,7 @@ static void test_scrub_range_and_retries(void **state)
 static void test_scrub_rate_limit(void **state)
 {
 	struct seen s = { .n = 0 };
-	struct dmr_scan_args a = { .args_size = sizeof(a), .rate = 1000000,
+	struct dmr_scan_opts a = { .size = sizeof(a), .rate = 1000000,
 				   .progress = on_progress, .data = &s };
 	char path[128];
 	int64_t t0;
@@ -304,7 +304,7 @@ static void test_scrub_rate_limit(void **state)
 static void test_scrub_resume(void **state)
 {
 	struct seen s = { .n = 0 };
-	struct dmr_scan_args a = { .args_size = sizeof(a), .bad = on_bad,
+	struct dmr_scan_opts a = { .size = sizeof(a), .bad = on_bad,
 				   .progress = on_progress, .data = &s,
 				   .stop = &stop_flag };
 	char path[128], cp[160], *text;
@@ -355,7 +355,7 @@ static void test_scrub_resume(void **state)
 
 /* ----------------------------------------------------------------- copy */
 
-static int copy_file(const char *src, const char *dest, struct dmr_scan_args *a)
+static int copy_file(const char *src, const char *dest, struct dmr_scan_opts *a)
 {
 	struct stat st;
 	int fd = open(src, O_RDONLY), r;
@@ -394,7 +394,7 @@ static void same_but(const char *a, const char *b, uint64_t skip_off, uint64_t s
 static void test_copy_mapfile(void **state)
 {
 	struct seen s = { .n = 0 };
-	struct dmr_scan_args a = { .args_size = sizeof(a), .bad = on_bad, .data = &s,
+	struct dmr_scan_opts a = { .size = sizeof(a), .bad = on_bad, .data = &s,
 				   .retries = 1 };
 	char src[128], dest[128], map[160], *text;
 	int fd;
@@ -445,7 +445,7 @@ static void test_copy_mapfile(void **state)
 static void test_copy_resume(void **state)
 {
 	struct seen s = { .n = 0 };
-	struct dmr_scan_args a = { .args_size = sizeof(a), .bad = on_bad, .data = &s,
+	struct dmr_scan_opts a = { .size = sizeof(a), .bad = on_bad, .data = &s,
 				   .stop = &stop_flag };
 	char src[128], dest[128];
 
@@ -487,7 +487,7 @@ static bool confirm_yes(const char *q, void *data)
 
 static void test_copy_signature_needs_confirmation(void **state)
 {
-	struct dmr_scan_args a = { .args_size = sizeof(a) };
+	struct dmr_scan_opts a = { .size = sizeof(a) };
 	char src[128], dest[128], cmd[300];
 	int fd;
 
@@ -568,7 +568,7 @@ static void move_fixture(struct movefix *f)
 
 static int do_move(struct movefix *f, unsigned long cut)
 {
-	struct dmr_move_args a = { .args_size = sizeof(a), .main_dev = f->main,
+	struct dmr_move_opts a = { .size = sizeof(a), .main_dev = f->main,
 				   .old_spare = f->old, .tab = f->tab };
 
 	int r;
@@ -593,18 +593,18 @@ static void check_spare(const char *path)
 	fd = open(path, O_RDONLY);
 	assert_true(fd >= 0);
 	for (i = 0; i < d->nr_entries; i++) {
-		if (d->entries[i].state == DMR_ENTRY_PENDING) {
-			assert_int_equal(d->entries[i].block, 5000 + np);
+		if (dmr_dump_entry(d, i)->state == DMR_ENTRY_PENDING) {
+			assert_int_equal(dmr_dump_entry(d, i)->block, 5000 + np);
 			np++;
 			continue;
 		}
 		nr++;
 		assert_int_equal(pread(fd, b, BS, (off_t)((d->spare_start * BS) +
-						       d->entries[i].spare_block * d->slot_size)), BS);
+						       dmr_dump_entry(d, i)->spare_block * d->slot_size)), BS);
 		memcpy(&want, b, 8);
-		if (DMR_SLOT_BLOCK(want) != d->entries[i].block)
+		if (DMR_SLOT_BLOCK(want) != dmr_dump_entry(d, i)->block)
 			fail_msg("%s: block %" PRIu64 " has the data of %" PRIu64, path,
-				 d->entries[i].block, DMR_SLOT_BLOCK(want));
+				 dmr_dump_entry(d, i)->block, DMR_SLOT_BLOCK(want));
 	}
 	close(fd);
 	assert_int_equal(nr, NR_REMAP);
@@ -651,10 +651,10 @@ static void test_spare_move(void **state)
 	assert_int_equal(d->retired, 0);
 	assert_int_equal(d->bad_meta_copies, 0);
 	/* Spare blocks 0..299 in the old spare's order: the retired one gone. */
-	assert_int_equal(d->entries[0].block, 1);
-	assert_int_equal(d->entries[0].spare_block, 0);
-	assert_int_equal(d->entries[5].block, 19);
-	assert_int_equal(d->entries[5].spare_block, 5);
+	assert_int_equal(dmr_dump_entry(d, 0)->block, 1);
+	assert_int_equal(dmr_dump_entry(d, 0)->spare_block, 0);
+	assert_int_equal(dmr_dump_entry(d, 5)->block, 19);
+	assert_int_equal(dmr_dump_entry(d, 5)->spare_block, 5);
 	snprintf(want, sizeof(want), "DMREMAP-%016" PRIx64 "-r", d->format_id);
 	assert_string_equal(d->uuid, want);
 	/* The old spare is retired, the tab names the new one. */
@@ -720,7 +720,7 @@ static void test_spare_move_cut_everywhere(void **state)
 static void test_spare_move_refusals(void **state)
 {
 	struct movefix f;
-	struct dmr_move_args a = { .args_size = sizeof(a) };
+	struct dmr_move_opts a = { .size = sizeof(a) };
 	char small[160];
 	int fd;
 

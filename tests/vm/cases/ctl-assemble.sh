@@ -2,6 +2,9 @@
 # applied, FORMAT_ID= resolved), assemble again is a no-op, the
 # /run/dmremap records, udev-probe for the main and the spare, disassemble
 # (twice), and a line that cannot be assembled.
+# dmr-lanes: stock trixie
+# Not on the debug lane: dmremapctl over the table lines and messages the
+# kernel cases send under the debug kernel: pure userspace there.
 . "$DMR_LIB"
 
 trap 'rm -f /etc/dmremaptab' EXIT

@@ -3,6 +3,9 @@
 # against the kernel's status line, `remaps --json` against the kernel's
 # `list`, the human tables, then remove, `dump` of the inactive spare
 # matching what the live table listed, and re-create without --format.
+# dmr-lanes: stock trixie
+# Not on the debug lane: dmremapctl over the table lines and messages the
+# kernel cases send under the debug kernel: pure userspace there.
 . "$DMR_LIB"
 
 main=$(nullb_create main 64)

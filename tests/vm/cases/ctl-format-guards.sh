@@ -3,6 +3,9 @@
 # given swapped are refused, with and without --format; the hint without
 # --format never suggests formatting a disk that holds something.  Every
 # refusal leaves every byte of both disks as it was (checksums).
+# dmr-lanes: stock trixie
+# Not on the debug lane: dmremapctl over the table lines and messages the
+# kernel cases send under the debug kernel: pure userspace there.
 . "$DMR_LIB"
 
 main=$(nullb_create gmain 32)

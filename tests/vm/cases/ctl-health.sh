@@ -2,6 +2,9 @@
 # 80 %) -> 2 critical (95 %; exhausted) -> 3 unknown (no such device), the
 # worst of several devices, thresholds, and the JSON health object.
 # The spare has 20 blocks: 48 sectors of metadata + 20 (docs/FORMAT.md).
+# dmr-lanes: stock trixie
+# Not on the debug lane: dmremapctl over the table lines and messages the
+# kernel cases send under the debug kernel: pure userspace there.
 . "$DMR_LIB"
 
 main=$(nullb_create main 32)
