@@ -277,6 +277,7 @@ static int add(struct mon *m, const char *name, unsigned int flags, bool report)
 		return -ENOMEM;
 	}
 	wt->m = m;
+	dmr_set_producer(wt->ctx, "dmremapctl", CTL_VERSION);
 	pthread_mutex_lock(&m->dm);
 	r = dmr_watch_new(wt->ctx, name, &o, &wt->w, &ev, &n);
 	pthread_mutex_unlock(&m->dm);

@@ -84,12 +84,21 @@ void ctl_jl_begin(struct ctl_jl *j, const char *event, const char *command)
 
 	memset(j, 0, sizeof(*j));
 	puts_(j, "{");
-	ctl_jl_str(j, "event", event);
-	ctl_jl_str(j, "command", command);
 	if (gmtime_r(&now, &tm))
 		strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	ctl_jl_str(j, "time", iso);
-	ctl_jl_i64(j, "time_epoch", (int64_t)now);
+	/* What every document starts with (docs/JSON.md). */
+	ctl_jl_i64(j, "schema_version", DMR_JSON_SCHEMA_VERSION);
+	ctl_jl_i64(j, "schema_minor", DMR_JSON_SCHEMA_MINOR);
+	ctl_jl_str(j, "generated", iso);
+	ctl_jl_i64(j, "generated_epoch", (int64_t)now);
+	key(j, "producer");
+	puts_(j, "{\"library\":\"libdmremap\",\"library_version\":");
+	string(j, dmr_library_version());
+	puts_(j, ",\"tool\":\"dmremapctl\",\"tool_version\":");
+	string(j, CTL_VERSION);
+	puts_(j, "}");
+	ctl_jl_str(j, "event", event);
+	ctl_jl_str(j, "command", command);
 }
 
 void ctl_jl_str(struct ctl_jl *j, const char *k, const char *val)

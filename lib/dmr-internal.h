@@ -236,5 +236,11 @@ unsigned int dmri_used_pct(const struct dmr_status *st);
 
 /* ISO 8601 UTC of @t into @buf (>= 21 bytes); false if not representable. */
 bool dmri_iso_time(int64_t t, char *buf, size_t size);
+/*
+ * A new json-c object with the keys every document starts with (schema,
+ * generated at @now, producer); NULL when out of memory.
+ */
+struct json_object;
+struct json_object *dmri_json_header(struct dmr_ctx *ctx, int64_t now);
 
 #endif

@@ -202,11 +202,10 @@ static void emit(struct build *b, const char *type, int level,
 {
 	const struct snap *s = b->s;
 	struct kv kv[MAX_KEYS];
-	char msg[512], iso[32] = "";
+	char msg[512], iso[32] = "", epoch[24];
 	struct json_object *o = NULL, *v;
 	struct dmr_event *e = NULL, **grown;
 	time_t now = time(NULL);
-	struct tm tm;
 	va_list ap;
 	int n = 0, i;
 
@@ -215,12 +214,9 @@ static void emit(struct build *b, const char *type, int level,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (gmtime_r(&now, &tm))
-		strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	dmri_iso_time((int64_t)now, iso, sizeof(iso));
 	add_kv(kv, &n, "event", false, "%s", type);
 	add_kv(kv, &n, "level", false, "%s", level_name(level));
-	add_kv(kv, &n, "time", false, "%s", iso);
-	add_kv(kv, &n, "time_epoch", true, "%lld", (long long)now);
 	add_kv(kv, &n, "device", false, "%s", b->w->name);
 	add_kv(kv, &n, "uuid", false, "%s", s->uuid);
 	add_kv(kv, &n, "main", false, "%s", s->main);
@@ -240,7 +236,7 @@ static void emit(struct build *b, const char *type, int level,
 	add_kv(kv, &n, "message", false, "%s", msg);
 
 	e = calloc(1, sizeof(*e));
-	o = json_object_new_object();
+	o = dmri_json_header(b->ctx, (int64_t)now);
 	if (!e || !o)
 		goto oom;
 	e->size = sizeof(*e);
@@ -248,7 +244,7 @@ static void emit(struct build *b, const char *type, int level,
 	e->level = level;
 	e->name = strdup(b->w->name);
 	e->message = strdup(msg);
-	e->env = calloc((size_t)n + 2, sizeof(*e->env));
+	e->env = calloc((size_t)n + 4, sizeof(*e->env));
 	if (!e->name || !e->message || !e->env)
 		goto oom;
 	for (i = 0; i < n; i++) {
@@ -268,8 +264,10 @@ static void emit(struct build *b, const char *type, int level,
 							   JSON_C_TO_STRING_NOSLASHESCAPE));
 	if (!e->json)
 		goto oom;
-	e->env[n] = env_entry("json", e->json);
-	if (!e->env[n])
+	snprintf(epoch, sizeof(epoch), "%lld", (long long)now);
+	if (!(e->env[n] = env_entry("time", iso)) ||
+	    !(e->env[n + 1] = env_entry("time_epoch", epoch)) ||
+	    !(e->env[n + 2] = env_entry("json", e->json)))
 		goto oom;
 	json_object_put(o);
 	if (b->n == b->cap) {

@@ -135,6 +135,28 @@ static const char *get(json_object *o, const char *key)
 	return json_object_get_string(v);
 }
 
+/* The keys every document starts with, first and in order (docs/JSON.md). */
+static void header(json_object *o)
+{
+	static const char *const want[] = { "schema_version", "schema_minor", "generated",
+					    "generated_epoch", "producer", "event" };
+	json_object *p = NULL;
+	size_t i = 0;
+
+	json_object_object_foreach(o, k, v) {
+		(void)v;
+		if (i < sizeof(want) / sizeof(want[0]))
+			assert_string_equal(k, want[i]);
+		i++;
+	}
+	assert_true(i > 6);
+	assert_string_equal(get(o, "schema_version"), "1");
+	assert_true(json_object_object_get_ex(o, "producer", &p));
+	assert_string_equal(get(p, "library"), "libdmremap");
+	assert_string_equal(get(p, "tool"), "dmremapctl");
+	assert_string_equal(get(p, "tool_version"), CTL_VERSION);
+}
+
 static size_t lines(void)
 {
 	size_t n = 0;
@@ -285,17 +307,21 @@ static void test_scrub_json_lines(void **state)
 	assert_string_equal(stub_ops.scan_state, "/tmp/cp");
 	events("progress unreadable done");
 	o = line(0);
+	header(o);
 	assert_string_equal(get(o, "percent"), "50.0");
 	assert_string_equal(get(o, "command"), "scrub");
 	assert_string_equal(get(o, "eta_seconds"), "3");
 	json_object_put(o);
 	o = line(1);
+	header(o);
 	assert_string_equal(get(o, "block"), "10");
 	assert_string_equal(get(o, "blocks"), "2");
 	assert_string_equal(get(o, "offset_bytes"), "5120");
 	json_object_put(o);
 	o = line(2);
+	header(o);
 	assert_string_equal(get(o, "exit_status"), "7");
+	assert_int_equal(json_object_array_length(json_object_object_get(o, "messages")), 0);
 	assert_string_equal(get(o, "complete"), "true");
 	assert_string_equal(get(o, "unreadable_blocks"), "2");
 	json_object_put(o);

@@ -122,14 +122,26 @@ static void test_watch_events(void **state)
 {
 	struct dmr_watch *w;
 	struct dmr_event **ev;
+	char want[256];
 	size_t n;
 
 	(void)state;
 	add_dev("r");
 	fake_wait_hook = change;
 	step = 0;
+	assert_int_equal(dmr_set_producer(ctx, "montest", "4.5"), 0);
 	assert_int_equal(dmr_watch_new(ctx, "r", NULL, &w, &ev, &n), 0);
 	types(ev, n, "watching");
+	/* Each event is a document: the common keys first, then the event. */
+	assert_true(!strncmp(ev[0]->json, "{\"schema_version\":1,\"schema_minor\":1,"
+			     "\"generated\":\"", 48));
+	snprintf(want, sizeof(want), "\"producer\":{\"library\":\"libdmremap\","
+		 "\"library_version\":\"%s\",\"tool\":\"montest\",\"tool_version\":\"4.5\"},"
+		 "\"event\":\"watching\",", dmr_library_version());
+	assert_non_null(strstr(ev[0]->json, want));
+	assert_null(strstr(ev[0]->json, "\"time\""));
+	assert_non_null(env(ev[0], "DMREMAP_TIME"));
+	assert_non_null(env(ev[0], "DMREMAP_TIME_EPOCH"));
 	assert_int_equal(ev[0]->level, LOG_INFO);
 	assert_string_equal(env(ev[0], "DMREMAP_EVENT"), "watching");
 	assert_string_equal(env(ev[0], "DMREMAP_DEVICE"), "r");
