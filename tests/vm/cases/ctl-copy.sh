@@ -3,6 +3,9 @@
 # exactly the unreadable ones, the unreadable blocks are left alone on DEST,
 # SIGINT and resume, --retry-bad once the disk reads again, and the refusals:
 # DEST too small, in use, holding a filesystem (unless --yes).
+# dmr-lanes: stock trixie
+# Not on the debug lane: dmremapctl over the table lines and messages the
+# kernel cases send under the debug kernel: pure userspace there.
 # dmr-timeout: 240
 . "$DMR_LIB"
 

@@ -4,6 +4,9 @@
 # write: metadata_failed and lost blocks), --exec with the event in its
 # environment, syslog, a clean exit when the named devices are removed and
 # on SIGTERM, and devices appearing and going while all are watched.
+# dmr-lanes: stock trixie
+# Not on the debug lane: dmremapctl over the table lines and messages the
+# kernel cases send under the debug kernel: pure userspace there.
 # dmr-timeout: 240
 . "$DMR_LIB"
 

@@ -2,6 +2,9 @@
 # kernel marks exactly them pending), writes nothing, --start/--length, a
 # rate limit that holds within 10 % (wall clock and its own report), SIGINT
 # (exit 8, checkpoint) and the resumed run (exit 7, every range reported).
+# dmr-lanes: stock trixie
+# Not on the debug lane: dmremapctl over the table lines and messages the
+# kernel cases send under the debug kernel: pure userspace there.
 # dmr-timeout: 240
 . "$DMR_LIB"
 

@@ -5,6 +5,9 @@
 # move again finishes it (old spare retired, dmremaptab line updated).
 # Then the move of an active device (removed, created again on the new
 # spare) and the refusals.
+# dmr-lanes: stock trixie
+# Not on the debug lane: dmremapctl over the table lines and messages the
+# kernel cases send under the debug kernel: pure userspace there.
 # dmr-timeout: 480
 . "$DMR_LIB"
 
