@@ -576,7 +576,7 @@ int dmr_spare_format_id(struct dmr_ctx *ctx, const char *dev, uint64_t *format_i
 	return fail(ctx, -ENODATA, "%s has no dm-remap superblock", dev);
 }
 
-/* For stub-ops.c (the 1.2 functions): the context's failure, confirm and
+/* For stub-ops.c (the 2.1 functions): the context's failure, confirm and
  * log functions. */
 int stub_ctx_fail(struct dmr_ctx *ctx, int err, const char *msg)
 {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The stand-in's 1.2 functions (stub-ops.c): their script and record. */
+/* The stand-in's 2.1 functions (stub-ops.c): their script and record. */
 #ifndef STUB_OPS_H
 #define STUB_OPS_H
 
