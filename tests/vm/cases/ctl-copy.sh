@@ -97,7 +97,7 @@ small=$(nullb_create small 16)
 expect_exit 4 "is smaller than r" dmremapctl copy r "$small" --mapfile m3
 expect_exit 5 "in use" dmremapctl copy r "$main" --mapfile m4
 fs=$(nullb_create fsdest 33)
-mke2fs -t ext4 -qF "$fs" >/dev/null 2>&1
+mkfs.ext4 -q -F "$fs" >mkfs.out 2>&1 || fail "mkfs.ext4 $fs: $(cat mkfs.out)"
 expect_exit 5 "holds an ext4 filesystem" dmremapctl copy r "$fs" --mapfile m5
 assert_eq "$(read_bytes "$fs" 1080 2 | xxd -p)" 53ef "refused DEST untouched (ext4 magic)"
 rc=0
