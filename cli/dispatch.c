@@ -4,7 +4,7 @@
  */
 #include <string.h>
 
-#include "ctl.h"
+#include "ctl-ops.h"
 
 #ifndef CTL_VERSION
 #error "CTL_VERSION must be defined (cli/Makefile passes the VERSION file)"
@@ -15,6 +15,7 @@ const struct ctl_cmd *const ctl_commands[] = {
 	&ctl_cmd_health, &ctl_cmd_suppress, &ctl_cmd_remap,
 	&ctl_cmd_clear_pending, &ctl_cmd_remaps, &ctl_cmd_dump,
 	&ctl_cmd_assemble, &ctl_cmd_disassemble, &ctl_cmd_udev_probe,
+	&ctl_cmd_monitor, &ctl_cmd_scrub, &ctl_cmd_copy, &ctl_cmd_spare_move,
 };
 const size_t ctl_nr_commands = sizeof(ctl_commands) / sizeof(ctl_commands[0]);
 

@@ -78,6 +78,19 @@ int dmri_copy_in(void *dst, size_t dst_size, const void *src, size_t min)
 	return 0;
 }
 
+int dmri_opts_in(struct dmr_ctx *ctx, void *dst, size_t dst_size,
+		 const void *src, const char *what)
+{
+	int r = dmri_copy_in(dst, dst_size, src, dst_size);
+
+	if (r == -E2BIG)
+		return dmri_fail(ctx, r, "%s options this library (%s) does not know are set",
+				 what, dmr_library_version());
+	if (r)
+		return dmri_fail(ctx, r, "%s options: size not set", what);
+	return 0;
+}
+
 DMR_EXPORT const char *dmr_error(const struct dmr_ctx *ctx)
 {
 	return ctx ? ctx->error : "no context";

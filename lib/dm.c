@@ -548,3 +548,49 @@ int dmri_dm_message(struct dmr_ctx *ctx, const char *name, const char *msg,
 	dm_task_destroy(dmt);
 	return r;
 }
+
+/* ------------------------------------------------ events (monitor.c) */
+
+int dmri_dm_event_nr(struct dmr_ctx *ctx, const char *name, uint32_t *event_nr,
+		     struct dmri_dev *d)
+{
+	struct dm_task *dmt = NULL;
+	struct dm_info info;
+	int r;
+
+	memset(d, 0, sizeof(*d));
+	*event_nr = 0;
+	r = task(ctx, DM_DEVICE_INFO, name, &dmt);
+	if (r)
+		return r;
+	r = run(ctx, dmt);
+	if (r)
+		r = failed(ctx, r, "device-mapper info", name);
+	else {
+		fill_info(dmt, d);
+		if (dm_task_get_info(dmt, &info) && info.exists)
+			*event_nr = info.event_nr;
+	}
+	dm_task_destroy(dmt);
+	return r;
+}
+
+int dmri_dm_wait_event(struct dmr_ctx *ctx, const char *name, uint32_t event_nr)
+{
+	struct dm_task *dmt = NULL;
+	int r;
+
+	r = task(ctx, DM_DEVICE_WAITEVENT, name, &dmt);
+	if (r)
+		return r;
+	if (!dm_task_set_event_nr(dmt, event_nr)) {
+		dm_task_destroy(dmt);
+		return dmri_fail(ctx, ENOMEM, "cannot build the wait for '%s'", name);
+	}
+	r = run(ctx, dmt);
+	dm_task_destroy(dmt);
+	/* A signal (no SA_RESTART) ends the wait: the caller's business. */
+	if (r == -EINTR || r == -ERESTART)
+		return dmri_fail(ctx, EINTR, "waiting for '%s' was interrupted", name);
+	return r ? failed(ctx, r, "device-mapper wait", name) : 0;
+}

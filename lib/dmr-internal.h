@@ -50,6 +50,12 @@ bool dmri_logs(const struct dmr_ctx *ctx, int level);
  * there (Linux's copy_struct_from_user).
  */
 int dmri_copy_in(void *dst, size_t dst_size, const void *src, size_t min);
+/*
+ * The same for the options structs of DMREMAP_2.1 (whose first layout is
+ * the smallest), failing @ctx with a message about @what's options.
+ */
+int dmri_opts_in(struct dmr_ctx *ctx, void *dst, size_t dst_size,
+		 const void *src, const char *what);
 /* The dm backend reference of @ctx is dropped (dmr_ctx_free). */
 void dmri_dm_release(struct dmr_ctx *ctx);
 /* snprintf where truncation is intended (long paths, ids cut to size). */
@@ -182,6 +188,10 @@ int dmri_read_sb(int fd, struct dmr_sb *sb);
 #define DMRI_STATUS_MIN_SIZE \
 	(offsetof(struct dmr_status, suspended) + sizeof(bool))
 
+/* The smallest struct dmr_thresholds a caller may pass (health.c). */
+#define DMRI_THRESHOLDS_MIN_SIZE \
+	(offsetof(struct dmr_thresholds, spare_errors_warn) + sizeof(uint64_t))
+
 /* A v2+ status line (after the target name) into @st's counters. */
 int dmri_parse_status_line(struct dmr_ctx *ctx, const char *line,
 			   struct dmr_status *st);
@@ -226,5 +236,11 @@ unsigned int dmri_used_pct(const struct dmr_status *st);
 
 /* ISO 8601 UTC of @t into @buf (>= 21 bytes); false if not representable. */
 bool dmri_iso_time(int64_t t, char *buf, size_t size);
+/*
+ * A new json-c object with the keys every document starts with (schema,
+ * generated at @now, producer); NULL when out of memory.
+ */
+struct json_object;
+struct json_object *dmri_json_header(struct dmr_ctx *ctx, int64_t now);
 
 #endif

@@ -542,6 +542,149 @@ int dmr_json_dump(struct dmr_ctx *ctx, const struct dmr_dump *dump,
 int dmr_json_entries(struct dmr_ctx *ctx, const char *name,
 		     unsigned int flags, FILE *f);
 
+/* ------------------------------------- operating it for years (2.1) */
+
+/*
+ * Since DMREMAP_2.1: monitor, scrub, copy and spare-move, with the rules
+ * at the top of this file: the options structs are caller-provided, size
+ * first (dmr_scan_opts, dmr_move_opts, dmr_watch_opts); dmr_progress and
+ * dmr_event are handed out by the library (DMR_HAS_FIELD).
+ */
+
+/* How far a scrub or copy has got; given to the progress function. */
+struct dmr_progress {
+	size_t size;			/* sizeof the library's struct */
+	uint32_t block_size;		/* bytes */
+	uint64_t start, end;		/* bytes: the range worked on */
+	uint64_t position;		/* bytes: next byte to read */
+	uint64_t done;			/* bytes of [start, end) finished */
+	uint64_t total;			/* end - start */
+	uint64_t bad_blocks;		/* unreadable blocks found (all runs) */
+	uint64_t resumed_at;		/* bytes finished before this run */
+	uint64_t bytes_per_sec;		/* mean rate of this run */
+	int64_t elapsed_ms;		/* of this run */
+	int64_t eta_sec;		/* -1 if not known */
+	bool final;			/* the last call: finished or stopped */
+	const char *state_file;		/* checkpoint or mapfile path */
+};
+typedef void (*dmr_progress_fn)(const struct dmr_progress *p, void *data);
+/* Unreadable main blocks [block, block + count) (block_size bytes each). */
+typedef void (*dmr_bad_fn)(uint64_t block, uint64_t count,
+			   uint32_t block_size, void *data);
+
+#define DMR_SCAN_RESTART	(1U << 0)	/* ignore a checkpoint or mapfile */
+#define DMR_SCAN_RETRY_BAD	(1U << 1)	/* copy: read blocks mapped bad again */
+
+/* Caller-provided, size first (see the top of this file); 0 = default. */
+struct dmr_scan_opts {
+	size_t size;			/* sizeof(struct dmr_scan_opts) */
+	uint64_t start, length;		/* bytes, multiples of the block; length
+					   0 = to the end (scrub only) */
+	uint64_t rate;			/* bytes per second; 0 = as fast as it goes */
+	unsigned int retries;		/* extra reads of a block that failed */
+	unsigned int flags;		/* DMR_SCAN_* */
+	const char *state_file;		/* NULL: the default (dmremapctl(8)) */
+	unsigned int progress_ms;	/* between progress calls; 0 = 1000 */
+	dmr_progress_fn progress;
+	dmr_bad_fn bad;
+	void *data;			/* for both functions */
+	const volatile int *stop;	/* non-zero (a signal handler): stop */
+};
+
+/*
+ * Read all of /dev/mapper/@name (or the range) with O_DIRECT, writing
+ * nothing to it, so that the kernel marks unreadable blocks pending; each
+ * unreadable range goes to opts->bad.  Progress is kept in a checkpoint
+ * (opts->state_file, default /var/lib/dmremap/scrub-<name>.checkpoint,
+ * removed when the scrub completes) from which the next run resumes.
+ * Returns 0 (complete, all read), 1 (complete, unreadable blocks found),
+ * -EINTR (stopped by opts->stop; the checkpoint is saved) or an error.
+ */
+int dmr_scrub(struct dmr_ctx *ctx, const char *name,
+	      const struct dmr_scan_opts *opts);
+
+/*
+ * Copy /dev/mapper/@name to @dest (a block device or a file) as it reads
+ * now (remapped blocks from the spare), retrying and then skipping
+ * unreadable blocks, with a GNU ddrescue mapfile (opts->state_file,
+ * default /var/lib/dmremap/copy-<name>.map) that records what was copied
+ * and what could not be, and from which the next run resumes.  @dest
+ * must be large enough and not in use; if libblkid finds a signature on
+ * it (and no mapfile of ours says it is this copy's), the confirm
+ * function is asked first (-ECANCELED without).  Returns 0, 1, -EINTR as
+ * dmr_scrub.
+ */
+int dmr_copy(struct dmr_ctx *ctx, const char *name, const char *dest,
+	     const struct dmr_scan_opts *opts);
+
+/* Flags of dmr_spare_move. */
+#define DMR_MOVE_FORCE		(1U << 0)	/* NEWSPARE may be another device's spare */
+
+/* Caller-provided, size first; 0 = default. */
+struct dmr_move_opts {
+	size_t size;			/* sizeof(struct dmr_move_opts) */
+	const char *main_dev;		/* @name inactive: main and spare, else */
+	const char *old_spare;		/* from the dmremaptab line of @name */
+	const char *tab;		/* dmremaptab to update; NULL: DMR_TAB_PATH,
+					   "": none */
+	unsigned int flags;		/* DMR_MOVE_* */
+};
+
+/*
+ * Move every remapped block and every entry of @name's spare to
+ * @new_spare (offline: an active @name is removed first and created again
+ * on @new_spare at the end).  The new spare is written from userspace
+ * (format version 2, a new format id) and its superblocks last; only then
+ * is the old spare retired (its superblocks erased) and the dmremaptab line
+ * changed.  A crash at any instant leaves one of the two spares usable;
+ * running the same command again finishes the move.  dmremapctl(8),
+ * SPARE-MOVE, has the details.
+ */
+int dmr_spare_move(struct dmr_ctx *ctx, const char *name,
+		   const char *new_spare, const struct dmr_move_opts *opts);
+
+/* One change of a watched device (allocated by the library; may grow). */
+struct dmr_event {
+	size_t size;			/* sizeof the library's struct */
+	const char *type;		/* "remapped", "pending", ... (dmremapctl(8)) */
+	int level;			/* syslog level: LOG_INFO .. LOG_CRIT */
+	char *name;			/* the device */
+	char *message;			/* one line, for syslog and people */
+	char *json;			/* one JSON object on one line */
+	char **env;			/* NULL-terminated "DMREMAP_KEY=value" */
+};
+
+struct dmr_watch;
+#define DMR_WATCH_APPEARED	(1U << 0)	/* first event "appeared", not "watching" */
+/* Caller-provided, size first; 0 = default. */
+struct dmr_watch_opts {
+	size_t size;			/* sizeof(struct dmr_watch_opts) */
+	const struct dmr_thresholds *thresholds;	/* NULL: the defaults */
+	unsigned int flags;		/* DMR_WATCH_*; unknown flags are -EINVAL */
+};
+/*
+ * Start watching @name: its state now, as events ("watching" or
+ * "appeared", then one for each problem it already has: spare threshold,
+ * exhausted, metadata or main failed).  @opts NULL: all defaults.
+ */
+int dmr_watch_new(struct dmr_ctx *ctx, const char *name,
+		  const struct dmr_watch_opts *opts, struct dmr_watch **w,
+		  struct dmr_event ***ev, size_t *n);
+/*
+ * Wait (libdevmapper's DM_DEVICE_WAITEVENT) until the device raises a dm
+ * event or goes away.  0; -EINTR if a signal interrupted the wait (install
+ * handlers without SA_RESTART), or another error.
+ */
+int dmr_watch_wait(struct dmr_ctx *ctx, struct dmr_watch *w);
+/*
+ * Read the state again and return what changed, as events.  Returns 0, or
+ * 1 if the device is gone (a "removed" event is in @ev).
+ */
+int dmr_watch_update(struct dmr_ctx *ctx, struct dmr_watch *w,
+		     struct dmr_event ***ev, size_t *n);
+void dmr_watch_free(struct dmr_watch *w);
+void dmr_events_free(struct dmr_event **ev, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -101,10 +101,6 @@ unsigned int dmri_used_pct(const struct dmr_status *st)
 			      st->spare_total);
 }
 
-/* The smallest struct dmr_thresholds and dmr_status a caller may pass. */
-#define THRESHOLDS_MIN_SIZE \
-	(offsetof(struct dmr_thresholds, spare_errors_warn) + sizeof(uint64_t))
-
 static void eval(const struct dmr_status *st, const struct dmr_thresholds *t,
 		 struct dmr_health *h)
 {
@@ -187,7 +183,7 @@ DMR_EXPORT int dmr_health_eval(const struct dmr_status *st,
 	memset(&s, 0, sizeof(s));
 	memcpy(&s, st, st->size < sizeof(s) ? st->size : sizeof(s));
 	if (t) {
-		r = dmri_copy_in(&th, sizeof(th), t, THRESHOLDS_MIN_SIZE);
+		r = dmri_copy_in(&th, sizeof(th), t, DMRI_THRESHOLDS_MIN_SIZE);
 		if (r)
 			return r;
 	} else {

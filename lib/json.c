@@ -97,7 +97,7 @@ static void put_time(struct doc *d, json_object *o, const char *key,
 	put(d, o, ek, chk(d, json_object_new_int64(t)));
 }
 
-static json_object *new_doc(struct dmr_ctx *ctx, struct doc *d)
+static json_object *doc_at(struct dmr_ctx *ctx, struct doc *d, int64_t now)
 {
 	json_object *root = chk(d, json_object_new_object());
 	json_object *p = chk(d, json_object_new_object());
@@ -106,12 +106,29 @@ static json_object *new_doc(struct dmr_ctx *ctx, struct doc *d)
 	    chk(d, json_object_new_int(DMR_JSON_SCHEMA_VERSION)));
 	put(d, root, "schema_minor",
 	    chk(d, json_object_new_int(DMR_JSON_SCHEMA_MINOR)));
-	put_time(d, root, "generated", (int64_t)time(NULL), true);
+	put_time(d, root, "generated", now, true);
 	put_str(d, p, "library", "libdmremap");
 	put_str(d, p, "library_version", dmr_library_version());
 	put_str(d, p, "tool", ctx->tool);
 	put_str(d, p, "tool_version", ctx->tool_version);
 	put(d, root, "producer", p);
+	return root;
+}
+
+static json_object *new_doc(struct dmr_ctx *ctx, struct doc *d)
+{
+	return doc_at(ctx, d, (int64_t)time(NULL));
+}
+
+json_object *dmri_json_header(struct dmr_ctx *ctx, int64_t now)
+{
+	struct doc d = { false };
+	json_object *root = doc_at(ctx, &d, now);
+
+	if (d.oom) {
+		json_object_put(root);
+		return NULL;
+	}
 	return root;
 }
 

@@ -18,6 +18,7 @@
 
 #include "dm-remap-codec.h"
 #include "dmr-internal.h"
+#include "dmr-ops.h"
 
 #define NAME_MAX_LEN 127
 
@@ -313,6 +314,9 @@ static int check_spare_metadata(struct dmr_ctx *ctx, const struct blockdev *m,
 		return dmri_fail(ctx, EBADMSG,
 				 "both superblocks of spare %s are corrupt: it is never reformatted",
 				 s->path);
+	r = dmri_check_moved(ctx, s->fd, s->path);	/* spare-move */
+	if (r)
+		return r;
 	plan->format_id = sb.format_id;
 	r = pick_uuid(ctx, name, o, &sb, plan);
 	if (r)

@@ -575,3 +575,21 @@ int dmr_spare_format_id(struct dmr_ctx *ctx, const char *dev, uint64_t *format_i
 	}
 	return fail(ctx, -ENODATA, "%s has no dm-remap superblock", dev);
 }
+
+/* For stub-ops.c (the 2.1 functions): the context's failure, confirm and
+ * log functions. */
+int stub_ctx_fail(struct dmr_ctx *ctx, int err, const char *msg)
+{
+	return fail(ctx, err, "%s", msg);
+}
+
+bool stub_ctx_confirm(struct dmr_ctx *ctx, const char *question)
+{
+	return ctx->confirm_fn && ctx->confirm_fn(question, ctx->confirm_data);
+}
+
+void stub_ctx_note(struct dmr_ctx *ctx, const char *msg)
+{
+	if (ctx->log_fn)
+		ctx->log_fn(DMR_LOG_NOTICE, msg, ctx->log_data);
+}

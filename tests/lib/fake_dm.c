@@ -21,6 +21,7 @@
 
 struct dm_task {
 	int type;
+	uint32_t event_nr;
 	char name[128], uuid[129];
 	char *message;
 	uint64_t sector;
@@ -48,6 +49,8 @@ static unsigned int tv[3] = { 1, 0, 0 }, module_tv[3] = { 1, 0, 0 };
 static dm_log_with_errno_fn log_fn;
 
 bool fake_node_on_resume = true, fake_mknodes_works = true;
+int (*fake_wait_hook)(struct fake_dev *d, uint32_t event_nr);
+unsigned int fake_waits;
 unsigned int fake_euid;
 char fake_dm_dir[PATH_MAX];
 unsigned int fake_cookies_set, fake_cookies_waited;
@@ -82,6 +85,8 @@ void fake_reset(void)
 	fake_node_on_resume = fake_mknodes_works = true;
 	fake_cookies_set = fake_cookies_waited = 0;
 	fake_euid = 0;
+	fake_wait_hook = NULL;
+	fake_waits = 0;
 	fake_list_count = 0;
 	fake_list_page = 4096;
 }
@@ -115,6 +120,12 @@ struct fake_dev *fake_add(const char *name, const char *type,
 		snprintf(d->status, sizeof(d->status), "%s", status ? status : "");
 	}
 	return d;
+}
+
+static void del_dev(struct fake_dev *d);
+void fake_del(struct fake_dev *d)
+{
+	del_dev(d);
 }
 
 static void del_dev(struct fake_dev *d)
@@ -485,6 +496,17 @@ int __wrap_dm_task_run(struct dm_task *t)
 			return failed(t, EBUSY);
 		del_dev(d);
 		return 1;
+	case DM_DEVICE_WAITEVENT:
+		fake_waits++;
+		if (d->event_nr != t->event_nr)
+			return 1;
+		if (!fake_wait_hook)
+			fail_msg("DM_DEVICE_WAITEVENT would wait for ever");
+		{
+			int e = fake_wait_hook(d, t->event_nr);
+
+			return e ? failed(t, e) : 1;
+		}
 	case DM_DEVICE_TARGET_MSG:
 		if (msg_head == msg_tail && fake_list_count &&
 		    !strncmp(t->message, "list ", 5)) {
@@ -525,6 +547,7 @@ int __wrap_dm_task_get_info(struct dm_task *t, struct dm_info *info)
 	info->major = t->snap.major;
 	info->minor = t->snap.minor;
 	info->target_count = (int32_t)t->snap.nr_targets;
+	info->event_nr = t->snap.event_nr;
 	return 1;
 }
 
@@ -571,4 +594,11 @@ void *__wrap_dm_get_next_target(struct dm_task *t, void *next,
 	*target_type = t->snap.type;
 	*params = t->type == DM_DEVICE_STATUS ? t->snap.status : t->snap.table;
 	return i + 1 < t->snap.nr_targets ? (void *)(i + 1) : NULL;
+}
+
+int __wrap_dm_task_set_event_nr(struct dm_task *t, uint32_t event_nr);
+int __wrap_dm_task_set_event_nr(struct dm_task *t, uint32_t event_nr)
+{
+	t->event_nr = event_nr;
+	return 1;
 }

@@ -22,6 +22,7 @@ struct fake_dev {
 	bool has_inactive;
 	char inactive_type[32], inactive_params[256];
 	uint64_t inactive_length;
+	uint32_t event_nr;		/* what DM_DEVICE_INFO reports */
 };
 
 /* Forget all devices, failures and messages; a fresh node directory. */
@@ -58,6 +59,15 @@ extern unsigned int fake_cookies_set, fake_cookies_waited;
 #define FAKE_LOG_TEXT "fake ioctl failed"
 #define FAKE_LOG_TEXT2 "fake second error line"
 #define FAKE_LOG_DEBUG "<backtrace>"
+/*
+ * DM_DEVICE_WAITEVENT on a device whose event_nr is the one waited for:
+ * the hook makes the change (status, event_nr, fake_del) and returns 0,
+ * or returns an errno (EINTR: a signal).  Without a hook the test fails.
+ */
+extern int (*fake_wait_hook)(struct fake_dev *d, uint32_t event_nr);
+extern unsigned int fake_waits;
+/* Remove a device as DM_DEVICE_REMOVE does. */
+void fake_del(struct fake_dev *d);
 /*
  * With no message queued, "list N" is answered from a generated table of
  * fake_list_count remapped blocks (spare block = block), fake_list_page
