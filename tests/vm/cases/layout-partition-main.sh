@@ -16,24 +16,6 @@
 # a setup problem.  Run for 512- and 4096-byte blocks.
 . "$DMR_LIB"
 
-nfail=0
-check() {	# check WHAT CMD...: CMD must succeed; a failure is counted, the case goes on
-	what=$1
-	shift
-	if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; nfail=$((nfail + 1)); fi
-}
-check_eq() {	# check_eq ACTUAL EXPECTED WHAT
-	if [ "$1" = "$2" ]; then echo "ok: $3 = $2"; else
-		echo "FAIL: $3: got '$1', expected '$2'"
-		nfail=$((nfail + 1))
-	fi
-}
-eio() {	# eio DEV OFFSET LENGTH: an O_DIRECT read of the range fails with EIO
-	e_out=$(pattern read "$@" 2>&1) && return 1
-	case "$e_out" in *"Input/output error"*) return 0 ;; esac
-	echo "$e_out"
-	return 1
-}
 
 psize=131072	# partition of 64 MiB at sector 2048
 for bs in 512 4096; do

@@ -15,18 +15,6 @@
 # and 4096-byte blocks.
 . "$DMR_LIB"
 
-nfail=0
-check() {	# check WHAT CMD...: CMD must succeed; a failure is counted, the case goes on
-	what=$1
-	shift
-	if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; nfail=$((nfail + 1)); fi
-}
-check_eq() {	# check_eq ACTUAL EXPECTED WHAT
-	if [ "$1" = "$2" ]; then echo "ok: $3 = $2"; else
-		echo "FAIL: $3: got '$1', expected '$2'"
-		nfail=$((nfail + 1))
-	fi
-}
 no_repair() {	# no_repair: the kernel log has no metadata repair message
 	if dmesg | grep -E 'remap.*(rewriting it|differed|corrupt)'; then return 1; fi
 	return 0

@@ -11,12 +11,6 @@
 # and again after remove and re-create.
 . "$DMR_LIB"
 
-nfail=0
-check() {	# check WHAT CMD...: CMD must succeed; a failure is counted, the case goes on
-	what=$1
-	shift
-	if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; nfail=$((nfail + 1)); fi
-}
 uptime_cs() { tr -d . </proc/uptime | cut -d' ' -f1; }
 writes_held() {	# writes in flight below dm-remap (mapped by it, not completed)
 	awk '{ print $2 }' "$(dm_sysfs r)/inflight"

@@ -12,18 +12,6 @@
 # kernel) the case skips after (a) has passed (fails if (a) failed).
 . "$DMR_LIB"
 
-nfail=0
-check() {	# check WHAT CMD...: CMD must succeed; a failure is counted, the case goes on
-	what=$1
-	shift
-	if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; nfail=$((nfail + 1)); fi
-}
-check_eq() {	# check_eq ACTUAL EXPECTED WHAT
-	if [ "$1" = "$2" ]; then echo "ok: $3 = $2"; else
-		echo "FAIL: $3: got '$1', expected '$2'"
-		nfail=$((nfail + 1))
-	fi
-}
 
 main=$(nullb_create main 64)
 sz=$(dev_sectors "$main")

@@ -8,24 +8,6 @@
 # main nor spare.
 . "$DMR_LIB"
 
-nfail=0
-check() {	# check WHAT CMD...: CMD must succeed; a failure is counted, the case goes on
-	what=$1
-	shift
-	if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; nfail=$((nfail + 1)); fi
-}
-check_eq() {	# check_eq ACTUAL EXPECTED WHAT
-	if [ "$1" = "$2" ]; then echo "ok: $3 = $2"; else
-		echo "FAIL: $3: got '$1', expected '$2'"
-		nfail=$((nfail + 1))
-	fi
-}
-eio() {	# eio DEV OFFSET LENGTH: an O_DIRECT read of the range fails with EIO
-	e_out=$(pattern read "$@" 2>&1) && return 1
-	case "$e_out" in *"Input/output error"*) return 0 ;; esac
-	echo "$e_out"
-	return 1
-}
 refused() {	# refused CMD...: CMD fails (its message is shown)
 	if r_out=$("$@" 2>&1); then return 1; fi
 	echo "  ($r_out)"

@@ -32,6 +32,27 @@ expect_fail() {
 
 # expect_exit CODE PATTERN CMD...: CMD must exit with status CODE and its
 # stderr must contain PATTERN (an empty PATTERN: stderr must be empty).
+# Soft checks: a failure is counted in nfail and the case goes on (it ends
+# with a test of nfail), so one run shows every failing check.
+nfail=0
+check() {	# check WHAT CMD...: CMD must succeed; a failure is counted, the case goes on
+	what=$1
+	shift
+	if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; nfail=$((nfail + 1)); fi
+}
+check_eq() {	# check_eq ACTUAL EXPECTED WHAT
+	if [ "$1" = "$2" ]; then echo "ok: $3 = $2"; else
+		echo "FAIL: $3: got '$1', expected '$2'"
+		nfail=$((nfail + 1))
+	fi
+}
+eio() {	# eio DEV OFFSET LENGTH: an O_DIRECT read of the range fails with EIO
+	e_out=$(pattern read "$@" 2>&1) && return 1
+	case "$e_out" in *"Input/output error"*) return 0 ;; esac
+	echo "$e_out"
+	return 1
+}
+
 expect_exit() {
 	code=$1 pat=$2
 	shift 2
