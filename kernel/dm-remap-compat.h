@@ -22,16 +22,6 @@ static inline int dmr_dm_io(struct dm_io_request *req, struct dm_io_region *wher
 	return dm_io(req, 1, where, error_bits, IOPRIO_DEFAULT);
 #else
 	return dm_io(req, 1, where, error_bits);
-/* Whether the table may write: 6.1 has fmode_t modes, 6.5 on blk_mode_t. */
-static inline bool dmr_table_writable(struct dm_target *ti)
-{
-#ifdef DMR_BLK_MODE
-	return dm_table_get_mode(ti->table) & BLK_OPEN_WRITE;
-#else
-	return dm_table_get_mode(ti->table) & FMODE_WRITE;
-#endif
-}
-
 #endif
 }
 
