@@ -21,6 +21,8 @@ check() {
 }
 die() { fail "$1" "$2"; finish; }
 finish() {
+	journalctl -b --no-pager -o short-monotonic >"$state/journal-$BOOT.txt" 2>&1
+	udevadm info --export-db >"$state/udev-$BOOT.txt" 2>&1
 	journalctl -b --no-pager -o short-monotonic |
 		grep -Ei 'dmremap|dm-remap|srv-safe|srv-vault|by-dmremap|Startup finished' | tail -n 80 | logs
 	say "@@DONE"
@@ -46,8 +48,13 @@ format_id() {
 remapped() { dmsetup status "$1" | awk '{ print $9 }'; }
 # sums DIR: sha256 of the files there
 sums() { (cd "$1" && sha256sum -- *.bin); }
-# first physical block (file system blocks) of FILE
-phys() { filefrag -v "$1" | awk '$1 == "0:" { sub(/\.\./, "", $4); print $4; exit }'; }
+# phys FILE LBLK: the file system block holding block LBLK of FILE
+phys() {
+	filefrag -v "$1" | awk -v l="$2" '$1 ~ /^[0-9]+:$/ {
+		lo = $2; sub(/\.\./, "", lo); hi = $3; sub(/:/, "", hi); p = $4; sub(/\.\./, "", p)
+		if (l + 0 >= lo + 0 && l + 0 <= hi + 0) { print p + (l - lo); exit }
+	}'
+}
 devnode() { readlink -f "$1"; }
 prop() { udevadm info --query=property --name="$1" | sed -n "s/^$2=//p"; }
 
@@ -57,6 +64,7 @@ prop() { udevadm info --query=property --name="$1" | sed -n "s/^$2=//p"; }
 spare_serves() {	# spare_serves DM MAIN FILE_OF_BLOCKS
 	local b n=0
 	while read -r b; do
+		[ "$b" -gt 3 ] || continue	# the ext4 superblock: rewritten at mount on both
 		cmp -s <(dd if="$1" bs=512 skip="$b" count=1 iflag=direct status=none) \
 			<(dd if="$2" bs=512 skip="$b" count=1 iflag=direct status=none) &&
 			{ echo "block $b reads the same on $1 and $2"; return 1; }
@@ -90,14 +98,19 @@ boot1() {
 	sync
 	# Remap blocks of a.bin and c.bin (512-byte main blocks), and the ext4
 	# superblock (bytes 1024-2047: blocks 2 and 3) of safe.
-	fa=$(phys /srv/safe/a.bin) fv=$(phys /srv/vault/c.bin)
 	: >"$state/blocks-safe"
 	for off in 0 100 1000 3000; do
-		for k in 0 5; do echo $(((fa + off) * 8 + k)) >>"$state/blocks-safe"; done
+		fa=$(phys /srv/safe/a.bin $off)
+		[ -n "$fa" ] || die phys "no block $off in a.bin: $(filefrag -v /srv/safe/a.bin)"
+		for k in 0 5; do echo $((fa * 8 + k)) >>"$state/blocks-safe"; done
 	done
 	printf '2\n3\n' >>"$state/blocks-safe"
 	: >"$state/blocks-vault"
-	for off in 0 500; do echo $(((fv + off) * 8 + 1)) >>"$state/blocks-vault"; done
+	for off in 0 500; do
+		fv=$(phys /srv/vault/c.bin $off)
+		[ -n "$fv" ] || die phys "no block $off in c.bin"
+		echo $((fv * 8 + 1)) >>"$state/blocks-vault"
+	done
 	local failed=""
 	while read -r b; do dmremapctl remap safe "$b" >/dev/null 2>&1 || failed+=" safe:$b"; done <"$state/blocks-safe"
 	while read -r b; do dmremapctl remap vault "$b" >/dev/null 2>&1 || failed+=" vault:$b"; done <"$state/blocks-vault"
@@ -120,7 +133,7 @@ boot1() {
 		fail remap-count "remapped safe $(cat "$state/remaps-safe") vault $(cat "$state/remaps-vault")"
 	check spare-serves-safe spare_serves /dev/mapper/safe "$MAIN_A" "$state/blocks-safe"
 	umount /srv/safe /srv/vault
-	check remove dmremapctl remove safe vault
+	check remove sh -c 'dmremapctl remove safe && dmremapctl remove vault'
 	# From now on the boot assembles them.
 	cat >/etc/dmremaptab <<-EOF
 	# dm-remap devices assembled at boot (dmremaptab(5))
