@@ -61,10 +61,42 @@ static int check_block_size(struct ctl *c, const char *path, uint64_t want)
 	return CTL_EXIT_OK;
 }
 
+FILE *ctl_stdin;
+int (*ctl_isatty)(int fd) = isatty;
+
+bool ctl_confirm(const char *question, void *data)
+{
+	struct ctl_confirm *cf = data;
+	FILE *in = ctl_stdin ? ctl_stdin : stdin;
+	char answer[16];
+	const char *q, *nl;
+
+	for (q = question; *q; q = nl + (*nl == '\n')) {
+		nl = q + strcspn(q, "\n");
+		ctl_note(cf->c, "WARNING: %.*s", (int)(nl - q), q);
+	}
+	if (cf->yes) {
+		ctl_note(cf->c, "going on: confirmed with --yes");
+		return true;
+	}
+	if (!ctl_isatty(fileno(in))) {
+		ctl_note(cf->c, "not asking: standard input is not a terminal (--yes or --batch-mode confirms)");
+		return false;
+	}
+	fputs("Are you sure? (Type 'YES' in capital letters): ", cf->c->err);
+	fflush(cf->c->err);
+	if (!fgets(answer, sizeof(answer), in))
+		return false;
+	answer[strcspn(answer, "\n")] = '\0';
+	return !strcmp(answer, "YES");
+}
+
 static int create(struct ctl *c, int argc, char **argv)
 {
 	struct dmr_create_opts o = { .suppress = DMR_SUPPRESS_DEFAULT };
-	bool suppress = false, no_suppress = false;
+	bool suppress = false, no_suppress = false, yes = false, batch = false;
+	bool force = false;
+	struct ctl_confirm cf = { .c = c };
 	const char *name, *main_dev, *spare_dev;
 	uint64_t block_size = 0;
 	dev_t main_rdev, spare_rdev;
@@ -74,6 +106,9 @@ static int create(struct ctl *c, int argc, char **argv)
 		{ "--no-suppress", CTL_OPT_FLAG, &no_suppress, false },
 		{ "--uuid", CTL_OPT_STRING, &o.uuid, false },
 		{ "--block-size", CTL_OPT_U64, &block_size, false },
+		{ "--yes", CTL_OPT_FLAG, &yes, false },
+		{ "--batch-mode", CTL_OPT_FLAG, &batch, false },
+		{ "--force", CTL_OPT_FLAG, &force, false },
 		{ NULL, 0, NULL, false },
 	};
 	bool check_bs;
@@ -119,21 +154,30 @@ static int create(struct ctl *c, int argc, char **argv)
 	/* No check of the target: the table load loads its module. */
 	if (!ctl_ctx(c, &code))
 		return code;
-	r = dmr_create(c->ctx, name, main_dev, spare_dev, &o);
+	cf.yes = yes || batch;
+	dmr_set_log_fn(c->ctx, ctl_lib_note, c);
+	dmr_set_confirm_fn(c->ctx, ctl_confirm, &cf);
+	r = dmr_create_ex(c->ctx, name, main_dev, spare_dev, &o,
+			  force ? DMR_CREATE_FORCE : 0);
 	return r ? ctl_lib_fail(c, r) : CTL_EXIT_OK;
 }
 
 const struct ctl_cmd ctl_cmd_create = {
 	.name = "create",
-	.usage = "NAME MAIN SPARE [--format] [--no-suppress|--suppress] [--uuid UUID] [--block-size N]",
+	.usage = "NAME MAIN SPARE [--format [--yes|--batch-mode]] [--force] [--no-suppress|--suppress] [--uuid UUID] [--block-size N]",
 	.summary = "create /dev/mapper/NAME over MAIN, moving failed blocks to SPARE",
 	.help =
-	"  --format         initialise SPARE if it carries no dm-remap metadata\n"
-	"                   (a spare with metadata, even damaged, is never reformatted)\n"
+	"  --format         format SPARE if it carries no dm-remap metadata, recording\n"
+	"                   MAIN's identity (a spare with metadata, even damaged, is\n"
+	"                   never reformatted); if libblkid finds a filesystem, partition\n"
+	"                   table or RAID/LVM/ZFS member on SPARE, asks first\n"
+	"  --yes, --batch-mode  format without asking (what SPARE holds is destroyed)\n"
+	"  --force          use MAIN although the spare records another main, or MAIN\n"
+	"                   carries a dm-remap superblock (a reused spare)\n"
 	"  --no-suppress    return write errors (failed blocks become pending)\n"
 	"  --suppress       absorb write errors by remapping (the module default)\n"
-	"  --uuid UUID      dm UUID (default DMREMAP-NAME); a formatted spare\n"
-	"                   remembers it and refuses a device with another one\n"
+	"  --uuid UUID      dm UUID (default DMREMAP-<format id>-NAME); a formatted\n"
+	"                   spare remembers it and refuses a device with another one\n"
 	"  --block-size N   check that MAIN's logical block size is N bytes: the\n"
 	"                   block size is always main's and cannot be chosen\n",
 	.usage_exit = CTL_EXIT_USAGE,
@@ -147,7 +191,10 @@ static int remove_cmd(struct ctl *c, int argc, char **argv)
 	if (ctl_args(c, argc, argv, NULL, 1, 1, &code) < 0 || !ctl_ctx(c, &code))
 		return code;
 	r = dmr_remove(c->ctx, argv[1]);
-	return r ? ctl_lib_fail(c, r) : CTL_EXIT_OK;
+	if (r)
+		return ctl_lib_fail(c, r);
+	ctl_forget_member(c, argv[1]);
+	return CTL_EXIT_OK;
 }
 
 const struct ctl_cmd ctl_cmd_remove = {

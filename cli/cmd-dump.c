@@ -47,6 +47,15 @@ static void print_dump(struct ctl *c, const struct dmr_dump *d)
 	       d->remap_slots, d->pending_slots, d->meta_blocks);
 	ctl_kv(c, "created", "%s", when);
 	ctl_kv(c, "uuid", "%s", d->uuid[0] ? d->uuid : "(none)");
+	ctl_kv(c, "format id", "%016" PRIx64 " (FORMAT_ID= in dmremaptab)", d->format_id);
+	if (d->format_version >= 2)
+		ctl_kv(c, "slot size", "%" PRIu32 " bytes", d->slot_size);
+	if (d->main_sectors)
+		ctl_kv(c, "main device", "%s, %" PRIu64 " sectors (%s)",
+		       d->main_id[0] ? d->main_id : "identity not recorded",
+		       d->main_sectors, ctl_size(size, sizeof(size), d->main_sectors * 512));
+	else
+		ctl_kv(c, "main device", "%s", d->main_id[0] ? d->main_id : "not recorded");
 	ctl_kv(c, "entries", "%" PRIu64 " remapped, %" PRIu64 " pending, %" PRIu64
 	       " spare blocks retired", remapped, pending, d->retired);
 	ctl_kv(c, "damaged copies", "%u table blocks with one bad copy",

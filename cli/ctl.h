@@ -49,7 +49,8 @@ struct ctl_cmd {
 
 extern const struct ctl_cmd ctl_cmd_create, ctl_cmd_remove, ctl_cmd_list,
 	ctl_cmd_status, ctl_cmd_health, ctl_cmd_suppress, ctl_cmd_remap,
-	ctl_cmd_clear_pending, ctl_cmd_remaps, ctl_cmd_dump;
+	ctl_cmd_clear_pending, ctl_cmd_remaps, ctl_cmd_dump, ctl_cmd_assemble,
+	ctl_cmd_disassemble, ctl_cmd_udev_probe;
 /* The command table, in the order `help` lists it. */
 extern const struct ctl_cmd *const ctl_commands[];
 extern const size_t ctl_nr_commands;
@@ -116,6 +117,31 @@ void ctl_free_msgs(struct ctl *c);
 int ctl_exit_from_errno(int err);
 /* The library context, created on first use; NULL after printing why. */
 struct dmr_ctx *ctl_ctx(struct ctl *c, int *code);
+/* "dmremapctl: <cmd>: <message>" on c->err, not an error (not in JSON). */
+void ctl_note(struct ctl *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* A dmr_log_fn printing the library's notices with ctl_note (data: ctl). */
+void ctl_lib_note(int level, const char *msg, void *data);
+
+/* ------------------------------------------- the system (tests redirect) */
+
+extern FILE *ctl_stdin;			/* where confirmations are read */
+extern int (*ctl_isatty)(int fd);	/* isatty */
+extern const char *ctl_run_dir;		/* /run/dmremap */
+extern const char *ctl_sysfs;		/* /sys (uevent files) */
+
+/*
+ * A confirm function for the library: with *yes (--yes, --batch-mode) it
+ * goes on, saying so; on a terminal it asks for "YES"; otherwise it
+ * refuses, saying why.  data: struct ctl_confirm.
+ */
+struct ctl_confirm {
+	struct ctl *c;
+	bool yes;
+};
+bool ctl_confirm(const char *question, void *data);
+/* Drop /run/dmremap/NAME (after a remove) and retrigger its main. */
+void ctl_forget_member(struct ctl *c, const char *name);
 
 /* ---------------------------------------------------------- output */
 

@@ -14,6 +14,7 @@ const struct ctl_cmd *const ctl_commands[] = {
 	&ctl_cmd_create, &ctl_cmd_remove, &ctl_cmd_list, &ctl_cmd_status,
 	&ctl_cmd_health, &ctl_cmd_suppress, &ctl_cmd_remap,
 	&ctl_cmd_clear_pending, &ctl_cmd_remaps, &ctl_cmd_dump,
+	&ctl_cmd_assemble, &ctl_cmd_disassemble, &ctl_cmd_udev_probe,
 };
 const size_t ctl_nr_commands = sizeof(ctl_commands) / sizeof(ctl_commands[0]);
 

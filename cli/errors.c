@@ -83,6 +83,30 @@ int ctl_usage_fail(struct ctl *c, const char *fmt, ...)
 	return c->cmd ? c->cmd->usage_exit : CTL_EXIT_USAGE;
 }
 
+void ctl_note(struct ctl *c, const char *fmt, ...)
+{
+	va_list ap;
+	char *text;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&text, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	fputs("dmremapctl: ", c->err);
+	if (c->cmd)
+		fprintf(c->err, "%s: ", c->cmd->name);
+	fprintf(c->err, "%s\n", text);
+	free(text);
+}
+
+void ctl_lib_note(int level, const char *msg, void *data)
+{
+	(void)level;
+	ctl_note(data, "%s", msg);
+}
+
 int ctl_exit_from_errno(int err)
 {
 	switch (-err) {
@@ -104,6 +128,7 @@ int ctl_exit_from_errno(int err)
 		return CTL_EXIT_DEVICE;
 	case EBUSY:
 	case EEXIST:
+	case ECANCELED:	/* not confirmed: the device holds something */
 		return CTL_EXIT_BUSY;
 	default:
 		return CTL_EXIT_KERNEL;

@@ -52,3 +52,47 @@ int dmri_fail(struct dmr_ctx *ctx, int err, const char *fmt, ...)
 		err = -err;
 	return err ? -err : -EIO;
 }
+
+DMR_EXPORT void dmr_set_log_fn(struct dmr_ctx *ctx, dmr_log_fn fn, void *data)
+{
+	if (!ctx)
+		return;
+	ctx->log_fn = fn;
+	ctx->log_data = data;
+}
+
+DMR_EXPORT void dmr_set_confirm_fn(struct dmr_ctx *ctx, dmr_confirm_fn fn,
+				   void *data)
+{
+	if (!ctx)
+		return;
+	ctx->confirm_fn = fn;
+	ctx->confirm_data = data;
+}
+
+void dmri_log(struct dmr_ctx *ctx, int level, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (!ctx->log_fn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ctx->log_fn(level, msg, ctx->log_data);
+}
+
+const char *dmri_sysfs(const struct dmr_ctx *ctx)
+{
+	return ctx->sysfs[0] ? ctx->sysfs : "/sys";
+}
+
+void dmri_strf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+}

@@ -27,6 +27,13 @@ DMR_EXPORT int dmr_create(struct dmr_ctx *ctx, const char *name,
 			  const char *main_dev, const char *spare_dev,
 			  const struct dmr_create_opts *opts)
 {
+	return dmr_create_ex(ctx, name, main_dev, spare_dev, opts, 0);
+}
+
+DMR_EXPORT int dmr_create_ex(struct dmr_ctx *ctx, const char *name,
+			     const char *main_dev, const char *spare_dev,
+			     const struct dmr_create_opts *opts, unsigned int flags)
+{
 	static const struct dmr_create_opts defaults = {
 		.suppress = DMR_SUPPRESS_DEFAULT,
 	};
@@ -38,6 +45,8 @@ DMR_EXPORT int dmr_create(struct dmr_ctx *ctx, const char *name,
 	dmri_clear(ctx);
 	if (!opts)
 		opts = &defaults;
+	if (flags & ~DMR_CREATE_FORCE)
+		return dmri_fail(ctx, EINVAL, "unknown create flags %#x", flags);
 	if (opts->suppress < DMR_SUPPRESS_DEFAULT ||
 	    opts->suppress > DMR_SUPPRESS_ON)
 		return dmri_fail(ctx, EINVAL, "invalid suppress option %d",
@@ -51,7 +60,8 @@ DMR_EXPORT int dmr_create(struct dmr_ctx *ctx, const char *name,
 	if (d.exists)
 		return dmri_fail(ctx, EEXIST, "a device named '%s' already exists",
 				 name);
-	r = dmri_validate_create(ctx, name, main_dev, spare_dev, opts, &plan);
+	r = dmri_validate_create(ctx, name, main_dev, spare_dev, opts, flags,
+				 &plan);
 	if (r)
 		return r;
 	r = dmri_create_params(&plan, opts, params, sizeof(params));

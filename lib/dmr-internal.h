@@ -22,7 +22,24 @@ struct dmr_ctx {
 	char error[1024];
 	/* The error lines libdevmapper logged during the current dm call. */
 	char dm_log[768];
+	dmr_log_fn log_fn;
+	void *log_data;
+	dmr_confirm_fn confirm_fn;
+	void *confirm_data;
+	/* Where sysfs is ("" = /sys); the tests point it at a fake tree. */
+	char sysfs[256];
+	/* Tests: the spare's physical block size as a format sees it (0: ask). */
+	unsigned int test_pbs;
 };
+
+/* A notice or warning through the log function, if there is one. */
+void dmri_log(struct dmr_ctx *ctx, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* snprintf where truncation is intended (long paths, ids cut to size). */
+void dmri_strf(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* ctx->sysfs or "/sys". */
+const char *dmri_sysfs(const struct dmr_ctx *ctx);
 
 /* Forget the previous failure: every public entry point starts with it. */
 void dmri_clear(struct dmr_ctx *ctx);
@@ -74,13 +91,19 @@ struct dmri_create_plan {
 	uint32_t block_size;		/* main's logical block size */
 	uint64_t length;		/* sectors */
 	char uuid[129];
+	uint64_t format_id;		/* the spare's (new, with a format) */
+	bool formatted;			/* the library wrote the superblocks */
 };
 
 int dmri_validate_name(struct dmr_ctx *ctx, const char *name);
+/* All the checks; with opts->format, also the format of a blank spare. */
 int dmri_validate_create(struct dmr_ctx *ctx, const char *name,
 			 const char *main_dev, const char *spare_dev,
-			 const struct dmr_create_opts *opts,
+			 const struct dmr_create_opts *opts, unsigned int flags,
 			 struct dmri_create_plan *plan);
+/* "DMREMAP-<16 hex>-<name>" into @buf (DMR_UUID_LEN + 1); -ENAMETOOLONG. */
+int dmri_default_uuid(uint64_t format_id, const char *name, char *buf,
+		      size_t size);
 /* The table parameters after "remap": "<M:m> <M:m> [n opts]". */
 int dmri_create_params(const struct dmri_create_plan *plan,
 		       const struct dmr_create_opts *opts, char *buf,
@@ -104,6 +127,35 @@ void dmri_busy_partition(unsigned int major, unsigned int minor, char *what,
 /* Mount point of a block device, or "" if it is not mounted. */
 void dmri_mountpoint(unsigned int major, unsigned int minor, char *mnt,
 		     size_t size);
+
+/* ------------------------------------------------------- identity.c */
+
+/* dmr_device_identity for a device number (sysfs under dmri_sysfs). */
+int dmri_identity(struct dmr_ctx *ctx, unsigned int major, unsigned int minor,
+		  char *id, size_t size);
+/* Whole-disk WWN / serial candidates of a device, normalised ("" if none). */
+void dmri_wwn(struct dmr_ctx *ctx, unsigned int major, unsigned int minor,
+	      char *wwn, size_t size);
+bool dmri_serial_matches(struct dmr_ctx *ctx, unsigned int major,
+			 unsigned int minor, const char *serial);
+/* Lowercase, without "wwn-", "0x", "naa.", "eui." prefixes. */
+void dmri_normalise_wwn(const char *in, char *out, size_t size);
+/* Iterate over the block devices of sysfs: calls @fn(major, minor, kname,
+ * data) for each until it returns non-zero (then returns that). */
+int dmri_for_each_blockdev(struct dmr_ctx *ctx,
+			   int (*fn)(unsigned int major, unsigned int minor,
+				     const char *kname, void *data),
+			   void *data);
+
+/* ---------------------------------------------------------- probe.c */
+
+/* libblkid on an open fd; with @wipe, erase what was found (after the
+ * description was made).  1 found, 0 none, negative errno. */
+int dmri_probe_fd(struct dmr_ctx *ctx, int fd, const char *path, char *what,
+		  size_t size, bool wipe);
+/* Superblock A/B of an open device: 0 and *sb, -ENODATA, -EBADMSG. */
+struct dmr_sb;
+int dmri_read_sb(int fd, struct dmr_sb *sb);
 
 /* --------------------------------------------------------- status.c */
 

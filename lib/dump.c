@@ -289,6 +289,10 @@ DMR_EXPORT int dmr_dump(struct dmr_ctx *ctx, const char *spare_dev,
 		d->meta_blocks = sb.geo.meta_blocks;
 		d->created = sb.created;
 		snprintf(d->uuid, sizeof(d->uuid), "%s", sb.uuid);
+		d->format_id = sb.format_id;
+		d->slot_size = sb.slot_size;
+		d->main_sectors = sb.main_sectors;
+		snprintf(d->main_id, sizeof(d->main_id), "%s", sb.main_id);
 		r = read_table(&rd, d, &sb);
 	}
 	if (!r)

@@ -227,6 +227,7 @@ DMR_EXPORT int dmr_json_dump(struct dmr_ctx *ctx, const struct dmr_dump *dump,
 	struct doc d = { false };
 	json_object *root, *s;
 	uint64_t remapped = 0;
+	char fid[24];
 	size_t i;
 
 	dmri_clear(ctx);
@@ -252,6 +253,14 @@ DMR_EXPORT int dmr_json_dump(struct dmr_ctx *ctx, const struct dmr_dump *dump,
 	put_u64(&d, s, "meta_blocks", dump->meta_blocks);
 	put_time(&d, s, "created", "created_epoch", (time_t)dump->created);
 	put_str(&d, s, "uuid", dump->uuid);
+	snprintf(fid, sizeof(fid), "%016" PRIx64, dump->format_id);
+	put_str(&d, s, "format_id", fid);
+	put_u64(&d, s, "slot_size", dump->slot_size);
+	if (dump->main_sectors)
+		put_u64(&d, s, "main_sectors", dump->main_sectors);
+	else
+		put_str(&d, s, "main_sectors", NULL);
+	put_str(&d, s, "main_id", dump->main_id);
 	put_u64(&d, s, "remapped", remapped);
 	put_u64(&d, s, "pending", dump->nr_entries - remapped);
 	put_u64(&d, s, "retired", dump->retired);

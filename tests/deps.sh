@@ -9,7 +9,7 @@ pkgs=(
 	qemu-system-x86 busybox-static
 	dmsetup e2fsprogs xfsprogs btrfs-progs util-linux fdisk fio jq
 	libcmocka-dev clang libclang-rt-dev groff-base
-	libdevmapper-dev libjson-c-dev valgrind
+	libdevmapper-dev libjson-c-dev libblkid-dev valgrind
 	debootstrap dkms dh-dkms debhelper lintian dpkg-dev
 	"$@"
 )

@@ -15,13 +15,34 @@
 
 struct dmr_ctx {
 	char error[1024];
+	dmr_log_fn log_fn;
+	void *log_data;
+	dmr_confirm_fn confirm_fn;
+	void *confirm_data;
 };
 
 struct stub_state stub;
+static struct dmr_tab_entry tab_lines[STUB_MAX_DEVS];
 
 void stub_reset(void)
 {
 	memset(&stub, 0, sizeof(stub));
+	memset(tab_lines, 0, sizeof(tab_lines));
+}
+
+struct dmr_tab_entry *stub_tab(const char *name, const char *main_dev,
+			       const char *spare_dev, unsigned int flags)
+{
+	struct dmr_tab_entry *e = &tab_lines[stub.ntab];
+
+	e->line = (unsigned int)stub.ntab + 1;
+	e->name = (char *)name;
+	e->main = (char *)main_dev;
+	e->spare = (char *)spare_dev;
+	e->flags = flags;
+	e->suppress = DMR_SUPPRESS_DEFAULT;
+	stub.tab[stub.ntab++] = e;
+	return e;
 }
 
 struct dmr_status *stub_add_device(const char *name, uint64_t spare_used,
@@ -102,7 +123,24 @@ int dmr_target_version(struct dmr_ctx *ctx, unsigned int version[3])
 int dmr_create(struct dmr_ctx *ctx, const char *name, const char *main_dev,
 	       const char *spare_dev, const struct dmr_create_opts *opts)
 {
+	return dmr_create_ex(ctx, name, main_dev, spare_dev, opts, 0);
+}
+
+int dmr_create_ex(struct dmr_ctx *ctx, const char *name, const char *main_dev,
+		  const char *spare_dev, const struct dmr_create_opts *opts,
+		  unsigned int flags)
+{
 	stub.create_calls++;
+	stub.create_flags = flags;
+	if (stub.create_question) {
+		if (!ctx->confirm_fn || !ctx->confirm_fn(stub.create_question,
+							 ctx->confirm_data))
+			return fail(ctx, -ECANCELED, "spare %s: not formatted without confirmation",
+				    spare_dev);
+		stub.confirm_answers++;
+	}
+	if (stub.create_note && ctx->log_fn)
+		ctx->log_fn(DMR_LOG_NOTICE, stub.create_note, ctx->log_data);
 	snprintf(stub.create_name, sizeof(stub.create_name), "%s", name);
 	snprintf(stub.create_main, sizeof(stub.create_main), "%s", main_dev);
 	snprintf(stub.create_spare, sizeof(stub.create_spare), "%s", spare_dev);
@@ -341,4 +379,93 @@ int dmr_json_entries(struct dmr_ctx *ctx, const char *name,
 	(void)entries;
 	return json(ctx, out, "{\"device\":\"%s\",\"entries\":%zu,\"pretty\":%d}\n",
 		    name, count, pretty);
+}
+
+void dmr_set_log_fn(struct dmr_ctx *ctx, dmr_log_fn fn, void *data)
+{
+	ctx->log_fn = fn;
+	ctx->log_data = data;
+}
+
+void dmr_set_confirm_fn(struct dmr_ctx *ctx, dmr_confirm_fn fn, void *data)
+{
+	ctx->confirm_fn = fn;
+	ctx->confirm_data = data;
+}
+
+int dmr_tab_read(struct dmr_ctx *ctx, const char *path, struct dmr_tab **tab)
+{
+	struct dmr_tab *t;
+
+	snprintf(stub.tab_path, sizeof(stub.tab_path), "%s", path ? path : "");
+	if (stub.tab_ret)
+		return fail(ctx, stub.tab_ret, "cannot read %s: scripted", path ? path : DMR_TAB_PATH);
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->path = strdup(path ? path : DMR_TAB_PATH);
+	t->count = stub.ntab;
+	t->entries = stub.tab;
+	t->nr_errors = stub.ntab_errors;
+	t->errors = (char **)stub.tab_errors;
+	*tab = t;
+	return 0;
+}
+
+const struct dmr_tab_entry *dmr_tab_find(const struct dmr_tab *tab, const char *name)
+{
+	size_t i;
+
+	for (i = 0; tab && i < tab->count; i++)
+		if (!strcmp(tab->entries[i]->name, name))
+			return tab->entries[i];
+	return NULL;
+}
+
+void dmr_tab_free(struct dmr_tab *tab)
+{
+	if (tab)
+		free(tab->path);
+	free(tab);
+}
+
+int dmr_resolve_device(struct dmr_ctx *ctx, const char *spec, bool spare,
+		       char *path, size_t size)
+{
+	size_t i;
+
+	(void)spare;
+	if (spec[0] == '/') {
+		snprintf(path, size, "%s", spec);
+		return 0;
+	}
+	for (i = 0; i < STUB_MAX_DEVS; i++)
+		if (stub.resolve[i][0] && !strcmp(stub.resolve[i][0], spec)) {
+			snprintf(path, size, "%s", stub.resolve[i][1]);
+			return 0;
+		}
+	return fail(ctx, -ENOENT, "no block device has %s", spec);
+}
+
+int dmr_device_matches(struct dmr_ctx *ctx, const char *spec, const char *dev)
+{
+	size_t i;
+
+	(void)ctx;
+	if (!strcmp(spec, dev))
+		return 1;
+	for (i = 0; i < STUB_MAX_DEVS; i++)
+		if (stub.matches[i][0] && !strcmp(stub.matches[i][0], spec) &&
+		    !strcmp(stub.matches[i][1], dev))
+			return 1;
+	return 0;
+}
+
+int dmr_spare_format_id(struct dmr_ctx *ctx, const char *dev, uint64_t *format_id)
+{
+	if (stub.spare_dev && !strcmp(stub.spare_dev, dev)) {
+		*format_id = stub.spare_fid;
+		return 0;
+	}
+	return fail(ctx, -ENODATA, "%s has no dm-remap superblock", dev);
 }

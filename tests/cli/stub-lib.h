@@ -25,11 +25,29 @@ struct stub_state {
 	char create_uuid[129];
 	struct dmr_create_opts create_opts;
 	uint64_t remap_block;
+	/* dmremaptab, devices and spares (the 1.1 functions) */
+	int tab_ret;				/* dmr_tab_read fails so */
+	struct dmr_tab_entry *tab[STUB_MAX_DEVS];
+	size_t ntab;
+	const char *tab_errors[2];
+	size_t ntab_errors;
+	char tab_path[256];			/* asked for ("" = default) */
+	const char *resolve[STUB_MAX_DEVS][2];	/* spec -> path */
+	const char *matches[STUB_MAX_DEVS][2];	/* spec matches dev */
+	const char *spare_dev;			/* carries stub.spare_fid */
+	uint64_t spare_fid;
+	const char *create_question;		/* asked to the confirm fn */
+	const char *create_note;		/* logged on success */
+	unsigned int create_flags;
+	int confirm_answers;			/* confirm fn calls that said yes */
 };
 
 extern struct stub_state stub;
 
 void stub_reset(void);
+/* A tab line for the stub's dmr_tab_read (the strings are not copied). */
+struct dmr_tab_entry *stub_tab(const char *name, const char *main_dev,
+			       const char *spare_dev, unsigned int flags);
 struct dmr_status *stub_add_device(const char *name, uint64_t spare_used,
 				   uint64_t spare_total, uint64_t pending);
 

@@ -32,6 +32,7 @@ static struct {
 static char tmpdir[] = "/tmp/dmremapctl-test.XXXXXX";
 static char node_a[64], node_b[64], node_a2[64], regular[64];
 static bool have_nodes;
+static char run_dir[96], sys_dir[96];
 
 static int run(const char *first, ...)
 {
@@ -125,8 +126,21 @@ static const char *json_msg(json_object *o, size_t i)
 
 static int setup(void **state)
 {
+	char cmd[600];
+
 	(void)state;
 	stub_reset();
+	ctl_isatty = isatty;
+	ctl_stdin = NULL;
+	unsetenv("DEVLINKS");
+	if (run_dir[0]) {
+		snprintf(cmd, sizeof(cmd),
+			 "rm -rf '%s' '%s' && mkdir -p '%s/dev/block/60:250' '%s/dev/block/60:251'"
+			 " && touch '%s/dev/block/60:250/uevent'",
+			 run_dir, sys_dir, sys_dir, sys_dir, sys_dir);
+		if (system(cmd))
+			return -1;
+	}
 	return 0;
 }
 
@@ -161,18 +175,25 @@ static int group_setup(void **state)
 	have_nodes = !mknod(node_a, S_IFBLK | 0600, makedev(60, 250)) &&
 		     !mknod(node_b, S_IFBLK | 0600, makedev(60, 251)) &&
 		     !mknod(node_a2, S_IFBLK | 0600, makedev(60, 250));
+	/* /run/dmremap and the uevent files of a fake sysfs. */
+	snprintf(run_dir, sizeof(run_dir), "%s/run", tmpdir);
+	snprintf(sys_dir, sizeof(sys_dir), "%s/sys", tmpdir);
+	ctl_run_dir = run_dir;
+	ctl_sysfs = sys_dir;
 	return 0;
 }
 
 static int group_teardown(void **state)
 {
+	char cmd[200];
+
 	(void)state;
 	unlink(node_a);
 	unlink(node_b);
 	unlink(node_a2);
 	unlink(regular);
-	rmdir(tmpdir);
-	return 0;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd);
 }
 
 #define NEED_NODES() do { if (!have_nodes) skip(); } while (0)
@@ -949,7 +970,7 @@ static void test_man_page_covers_commands(void **state)
 		}
 		found++;
 	}
-	assert_int_equal(found, 11);	/* ten commands and help */
+	assert_int_equal(found, 14);	/* thirteen commands and help */
 	exits = strstr(page, ".SH EXIT STATUS");
 	assert_non_null(exits);
 	for (code = CTL_EXIT_OK; code <= CTL_EXIT_KERNEL; code++) {
@@ -958,6 +979,272 @@ static void test_man_page_covers_commands(void **state)
 			fail_msg("exit status %d is not in the EXIT STATUS section", code);
 	}
 	free(page);
+}
+
+
+/* ------------------------------------------------ create: confirmation */
+
+static int never_tty(int fd)
+{
+	(void)fd;
+	return 0;
+}
+
+static int always_tty(int fd)
+{
+	(void)fd;
+	return 1;
+}
+
+static int answer(const char *text)
+{
+	static char buf[64];
+	int code;
+
+	snprintf(buf, sizeof(buf), "%s", text);
+	ctl_stdin = fmemopen(buf, strlen(buf), "r");
+	assert_non_null(ctl_stdin);
+	ctl_isatty = always_tty;
+	code = RUN("create", "r", node_a, node_b, "--format");
+	fclose(ctl_stdin);
+	ctl_stdin = NULL;
+	return code;
+}
+
+static void test_create_confirm(void **state)
+{
+	(void)state;
+	NEED_NODES();
+	stub.create_question = "spare X holds an ext4 filesystem.\nFormatting it destroys that.";
+	ctl_isatty = never_tty;
+	assert_int_equal(RUN("create", "r", node_a, node_b, "--format"), CTL_EXIT_BUSY);
+	contains(res.err, "dmremapctl: create: WARNING: spare X holds an ext4 filesystem.\n"
+		 "dmremapctl: create: WARNING: Formatting it destroys that.\n");
+	contains(res.err, "not asking: standard input is not a terminal (--yes or --batch-mode confirms)");
+	contains(res.err, "not formatted without confirmation");
+	assert_int_equal(stub.confirm_answers, 0);
+
+	assert_int_equal(RUN("create", "r", node_a, node_b, "--format", "--yes"), CTL_EXIT_OK);
+	contains(res.err, "going on: confirmed with --yes");
+	assert_int_equal(stub.confirm_answers, 1);
+	assert_int_equal(RUN("create", "--batch-mode", "r", node_a, node_b, "--format"),
+			 CTL_EXIT_OK);
+	assert_int_equal(stub.confirm_answers, 2);
+
+	/* On a terminal: only "YES" goes on. */
+	assert_int_equal(answer("YES\n"), CTL_EXIT_OK);
+	contains(res.err, "Are you sure? (Type 'YES' in capital letters): ");
+	assert_int_equal(stub.confirm_answers, 3);
+	assert_int_equal(answer("yes\n"), CTL_EXIT_BUSY);
+	assert_int_equal(answer("y\n"), CTL_EXIT_BUSY);
+	assert_int_equal(answer(""), CTL_EXIT_BUSY);
+	assert_int_equal(stub.confirm_answers, 3);
+
+	assert_int_equal(RUN("create", "r", node_a, node_b, "--yes=1"), CTL_EXIT_USAGE);
+	error_line("option '--yes' takes no value");
+}
+
+static void test_create_force_and_notes(void **state)
+{
+	(void)state;
+	NEED_NODES();
+	stub.create_note = "spare records no identity of its main";
+	assert_int_equal(RUN("create", "r", node_a, node_b), CTL_EXIT_OK);
+	assert_string_equal(res.err, "dmremapctl: create: spare records no identity of its main\n");
+	assert_int_equal(stub.create_flags, 0);
+	assert_int_equal(RUN("create", "r", node_a, node_b, "--force"), CTL_EXIT_OK);
+	assert_int_equal(stub.create_flags, DMR_CREATE_FORCE);
+}
+
+/* ------------------------------------------------ assemble, disassemble */
+
+static char *slurp(const char *path)
+{
+	static char buf[1024];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static void test_assemble(void **state)
+{
+	char path[256], want[512];
+	struct dmr_status *st;
+	const char *rec;
+
+	(void)state;
+	NEED_NODES();
+	stub_tab("r1", node_a, "FORMAT_ID=0123456789abcdef", 0);
+	stub_tab("r2", "WWN=0x5000", "/dev/spare-r2", DMR_TAB_NOAUTO);
+	stub_tab("r3", "SERIAL=gone", "/dev/spare-r3", DMR_TAB_NOFAIL)->suppress = DMR_SUPPRESS_OFF;
+	stub.resolve[0][0] = "FORMAT_ID=0123456789abcdef";
+	stub.resolve[0][1] = node_b;
+
+	assert_int_equal(RUN("assemble"), CTL_EXIT_USAGE);
+	error_line("give --all or the NAMEs to assemble");
+	assert_int_equal(RUN("assemble", "--all", "r1"), CTL_EXIT_USAGE);
+	assert_int_equal(RUN("assemble", "nosuch"), CTL_EXIT_DEVICE);
+	error_line("'nosuch' is not in /etc/dmremaptab");
+	assert_int_equal(stub.create_calls, 0);
+
+	assert_int_equal(RUN("assemble", "r1"), CTL_EXIT_OK);
+	assert_string_equal(res.err, "");
+	assert_int_equal(stub.create_calls, 1);
+	assert_string_equal(stub.create_main, node_a);
+	assert_string_equal(stub.create_spare, node_b);
+	assert_false(stub.create_opts.format);
+	assert_int_equal(stub.create_flags, 0);
+	snprintf(path, sizeof(path), "%s/r1", run_dir);
+	rec = slurp(path);
+	assert_non_null(rec);
+	snprintf(want, sizeof(want), "NAME=r1\nMAIN=%s\nMAIN_DEVNUM=60:250\nSPARE=%s\n"
+		 "SPARE_DEVNUM=60:251\n", node_a, node_b);
+	assert_string_equal(rec, want);
+	snprintf(path, sizeof(path), "%s/dev/block/60:250/uevent", sys_dir);
+	assert_string_equal(slurp(path), "change");
+
+	/* Assembled from the same devices: nothing to do. */
+	st = stub_add_device("r1", 0, 100, 0);
+	snprintf(st->main.path, sizeof(st->main.path), "%s", node_a);
+	snprintf(st->spare.path, sizeof(st->spare.path), "%s", node_b);
+	stub.matches[0][0] = "FORMAT_ID=0123456789abcdef";
+	stub.matches[0][1] = node_b;
+	assert_int_equal(RUN("assemble", "r1", "--force"), CTL_EXIT_OK);
+	contains(res.err, "'r1' is already assembled");
+	assert_int_equal(stub.create_calls, 1);
+	/* ... from others: refused. */
+	stub.matches[0][1] = "/dev/else";
+	assert_int_equal(RUN("assemble", "r1"), CTL_EXIT_BUSY);
+	error_line("'r1' exists with other devices");
+	contains(res.err, "/etc/dmremaptab line 1");
+
+	/* --all: noauto lines are skipped, a failed nofail line does not count. */
+	stub.ndev = 0;
+	assert_int_equal(RUN("assemble", "--all", "--force", "--tab", "/etc/other"), CTL_EXIT_OK);
+	assert_string_equal(stub.tab_path, "/etc/other");
+	assert_int_equal(stub.create_calls, 2);
+	assert_int_equal(stub.create_flags, DMR_CREATE_FORCE);
+	contains(res.err, "no block device has SERIAL=gone");
+	contains(res.err, "'r3' not assembled (nofail)");
+	if (strstr(res.err, "r2"))
+		fail_msg("a noauto line was assembled: %s", res.err);
+	stub.tab[2]->flags = 0;
+	assert_int_equal(RUN("assemble", "--all"), CTL_EXIT_DEVICE);
+
+	/* Bad lines: errors for --all, notes for a NAME. */
+	stub.tab[2]->flags = DMR_TAB_NOFAIL;
+	stub.tab_errors[0] = "/etc/dmremaptab:9: unknown option 'bogus'";
+	stub.ntab_errors = 1;
+	assert_int_equal(RUN("assemble", "--all"), CTL_EXIT_USAGE);
+	contains(res.err, "dmremapctl: assemble: /etc/dmremaptab:9: unknown option 'bogus'\n");
+	assert_int_equal(RUN("assemble", "r1"), CTL_EXIT_OK);
+	contains(res.err, "/etc/dmremaptab:9: unknown option 'bogus'");
+	stub.ntab_errors = 0;
+
+	/* No tab: nothing to assemble for --all; a NAME is an error. */
+	stub.tab_ret = -ENOENT;
+	assert_int_equal(RUN("assemble", "--all"), CTL_EXIT_OK);
+	contains(res.err, "no /etc/dmremaptab: nothing to assemble");
+	assert_int_equal(RUN("assemble", "r1"), CTL_EXIT_DEVICE);
+}
+
+static void test_disassemble(void **state)
+{
+	char path[256];
+	FILE *f;
+
+	(void)state;
+	NEED_NODES();
+	stub_tab("r1", node_a, node_b, 0);
+	stub_tab("r2", "/dev/m2", "/dev/s2", 0);
+	stub_add_device("r1", 0, 100, 0);
+	mkdir(run_dir, 0755);
+	snprintf(path, sizeof(path), "%s/r1", run_dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "NAME=r1\nMAIN=%s\nMAIN_DEVNUM=60:250\n", node_a);
+	fclose(f);
+	assert_int_equal(RUN("disassemble"), CTL_EXIT_USAGE);
+	assert_int_equal(RUN("disassemble", "r1", "r2"), CTL_EXIT_OK);
+	assert_string_equal(res.err, "");
+	assert_int_equal(stub.remove_calls, 1);
+	assert_int_equal(access(path, F_OK), -1);
+	snprintf(path, sizeof(path), "%s/dev/block/60:250/uevent", sys_dir);
+	assert_string_equal(slurp(path), "change");
+	assert_int_equal(RUN("disassemble", "--all"), CTL_EXIT_OK);
+	assert_int_equal(stub.remove_calls, 2);
+	stub.tab_ret = -ENOENT;
+	assert_int_equal(RUN("disassemble", "--all"), CTL_EXIT_OK);
+}
+
+/* ------------------------------------------------------------ udev-probe */
+
+static void test_udev_probe(void **state)
+{
+	char path[256], want[512];
+	FILE *f;
+
+	(void)state;
+	NEED_NODES();
+	assert_int_equal(RUN("udev-probe"), CTL_EXIT_USAGE);
+	assert_int_equal(RUN("udev-probe", "a", "b"), CTL_EXIT_USAGE);
+	/* Neither spare nor main: nothing. */
+	assert_int_equal(RUN("udev-probe", node_a), CTL_EXIT_OK);
+	assert_string_equal(res.out, "");
+	assert_string_equal(res.err, "");
+	assert_int_equal(RUN("udev-probe", "nonexistent-dev"), CTL_EXIT_OK);
+	assert_string_equal(res.out, "");
+
+	stub.spare_dev = node_b;
+	stub.spare_fid = 0x0123456789abcdefULL;
+	assert_int_equal(RUN("udev-probe", node_b), CTL_EXIT_OK);
+	assert_string_equal(res.out, "ID_FS_TYPE=dm_remap_spare\nID_FS_USAGE=other\n"
+			    "DMREMAP_FORMAT_ID=0123456789abcdef\nDMREMAP_ROLE=spare\n");
+
+	/* A main named in the tab (by path, or by a link udev is making). */
+	stub_tab("safe", node_a, node_b, 0);
+	assert_int_equal(RUN("udev-probe", node_a, "--tab", "/etc/t"), CTL_EXIT_OK);
+	assert_string_equal(res.out, "DMREMAP_ROLE=main\nDMREMAP_NAME=safe\n"
+			    "ID_FS_TYPE=dm_remap_member\nID_FS_USAGE=other\n"
+			    "SYSTEMD_READY=0\nUDISKS_IGNORE=1\n");
+	assert_string_equal(stub.tab_path, "/etc/t");
+	stub.tab[0]->main = "/dev/disk/by-id/wwn-0x5000c500a1b2c3d4";
+	assert_int_equal(RUN("udev-probe", node_a), CTL_EXIT_OK);
+	assert_string_equal(res.out, "");
+	setenv("DEVLINKS", "/dev/disk/by-path/x /dev/disk/by-id/wwn-0x5000c500a1b2c3d4", 1);
+	assert_int_equal(RUN("udev-probe", node_a), CTL_EXIT_OK);
+	contains(res.out, "DMREMAP_NAME=safe\n");
+	unsetenv("DEVLINKS");
+
+	/* A main recorded by assemble (given by WWN=, say). */
+	mkdir(run_dir, 0755);
+	snprintf(path, sizeof(path), "%s/rec", run_dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "NAME=rec\nMAIN=/dev/sdq\nMAIN_DEVNUM=60:250\nSPARE=/dev/sdr\n");
+	fclose(f);
+	assert_int_equal(RUN("udev-probe", node_a), CTL_EXIT_OK);
+	snprintf(want, sizeof(want), "DMREMAP_ROLE=main\nDMREMAP_NAME=rec\n"
+		 "ID_FS_TYPE=dm_remap_member\nID_FS_USAGE=other\n"
+		 "SYSTEMD_READY=0\nUDISKS_IGNORE=1\n");
+	assert_string_equal(res.out, want);
+
+	/* dm-remap's own devices and suspended dm devices are not probed. */
+	snprintf(path, sizeof(path), "%s/dev/block/60:251/dm", sys_dir);
+	mkdir(path, 0755);
+	strcat(path, "/uuid");
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "DMREMAP-0123456789abcdef-safe\n");
+	fclose(f);
+	assert_int_equal(RUN("udev-probe", node_b), CTL_EXIT_OK);
+	assert_string_equal(res.out, "");
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -977,6 +1264,8 @@ int main(void)
 		T(test_remap_block_numbers), T(test_clear_pending),
 		T(test_parse_u64), T(test_remaps),
 		T(test_dump), T(test_json_errors), T(test_man_page_covers_commands),
+		T(test_create_confirm), T(test_create_force_and_notes),
+		T(test_assemble), T(test_disassemble), T(test_udev_probe),
 	};
 
 	return cmocka_run_group_tests_name("dmremapctl", tests, group_setup,

@@ -295,11 +295,15 @@ static void test_dump_json(void **state)
 	d.bad_meta_copies = 3;
 	d.nr_entries = 2;
 	d.entries = e;
+	d.format_id = 0x0123456789abcdefULL;
+	d.slot_size = 4096;
+	d.main_sectors = 800008;
+	snprintf(d.main_id, sizeof(d.main_id), "wwid:naa.5000c500a1b2c3d4");
 	assert_int_equal(dmr_json_dump(ctx, &d, true, &out), 0);
 	root = parse_doc(out, now);
 	nkeys(root, 5);
 	s = key(root, "spare", json_type_object);
-	nkeys(s, 21);
+	nkeys(s, 25);
 	str_is(s, "path", "/dev/sdc");
 	u64_is(s, "format_version", 1);
 	bool_is(s, "superblock_a_valid", true);
@@ -317,6 +321,10 @@ static void test_dump_json(void **state)
 	str_is(s, "created", "2023-11-14T22:13:20Z");
 	u64_is(s, "created_epoch", 1700000000);
 	assert_true(json_object_is_type(key(s, "uuid", json_type_null), json_type_null));
+	str_is(s, "format_id", "0123456789abcdef");
+	u64_is(s, "slot_size", 4096);
+	u64_is(s, "main_sectors", 800008);
+	str_is(s, "main_id", "wwid:naa.5000c500a1b2c3d4");
 	u64_is(s, "remapped", 1);
 	u64_is(s, "pending", 1);
 	u64_is(s, "retired", 2);

@@ -23,8 +23,8 @@
 #define MAIN_SECTORS 16384		/* 8 MiB */
 
 static struct dmr_ctx *ctx;
-static char files[4][64];
-static char loops[4][64];
+static char files[6][64];
+static char loops[6][64];
 static unsigned int nr_files, nr_loops;
 
 static int setup(void **state)
@@ -168,6 +168,7 @@ static void test_create_loads_target(void **state)
 
 	fake_target_version(0, 0, 0);
 	fake_target_module(0, 0, 0);		/* not installed either */
+	s = loop(new_file(4096), 512);
 	assert_int_equal(dmr_create(ctx, "other", m, s, &o), -EOPNOTSUPP);
 	assert_string_equal(dmr_error(ctx),
 			    "dm-remap kernel module not available (modprobe dm-remap?)"
@@ -176,6 +177,7 @@ static void test_create_loads_target(void **state)
 	assert_null(fake_find("other"));
 
 	fake_target_module(3, 0, 0);		/* a major this library cannot drive */
+	s = loop(new_file(4096), 512);
 	assert_int_equal(dmr_create(ctx, "other", m, s, &o), -EPROTO);
 	has("3.0.0 is not supported");
 	assert_null(fake_find("other"));
@@ -209,40 +211,71 @@ static void test_not_block_devices(void **state)
 	unlink(b);
 }
 
+/* The superblock copy @copy (0 = A) of @dev, decoded. */
+static void read_sb_copy(const char *dev, int copy, struct dmr_sb *sb)
+{
+	unsigned char buf[DMR_META_BLOCK_SIZE];
+	const char *why = "";
+	int fd = open(dev, O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, buf, sizeof(buf), copy * DMR_META_BLOCK_SIZE),
+			 sizeof(buf));
+	close(fd);
+	if (dmr_sb_decode(buf, sb, &why))
+		fail_msg("superblock %c: %s", 'A' + copy, why);
+}
+
 static void test_create_format(void **state)
 {
 	const char *m = loop(new_file(MAIN_SECTORS), 512);
 	const char *s = loop(new_file(4096), 512);
 	struct dmr_create_opts o = { .suppress = DMR_SUPPRESS_DEFAULT };
-	char mn[32], sn[32], want[128];
+	char mn[32], sn[32], want[160];
 	struct fake_dev *d;
+	struct dmr_sb sb, sb2;
 
 	(void)state;
 	devnum(m, mn, sizeof(mn));
 	devnum(s, sn, sizeof(sn));
 	assert_int_equal(dmr_create(ctx, "safe", m, s, &o), -EINVAL);
-	has("has no dm-remap metadata: use the format option");
+	has("has no dm-remap metadata: if it is the new, empty spare for main");
+	has("initialise it with the format option (dmremapctl create --format)");
 	assert_null(fake_find("safe"));
 	o.format = true;
 	assert_int_equal(dmr_create(ctx, "safe", m, s, &o), 0);
 	d = fake_find("safe");
 	assert_non_null(d);
-	snprintf(want, sizeof(want), "%s %s 1 format", mn, sn);
+	/* The library formatted it: the kernel's `format` option is not used. */
+	snprintf(want, sizeof(want), "%s %s", mn, sn);
 	assert_string_equal(d->table, want);
 	assert_int_equal(d->length, MAIN_SECTORS);
-	assert_string_equal(d->uuid, "DMREMAP-safe");
+	read_sb_copy(s, 0, &sb);
+	read_sb_copy(s, 1, &sb2);
+	assert_memory_equal(&sb, &sb2, sizeof(sb));
+	snprintf(want, sizeof(want), "DMREMAP-%016llx-safe", (unsigned long long)sb.format_id);
+	assert_string_equal(d->uuid, want);
+	assert_string_equal(sb.uuid, want);
+	assert_int_equal(sb.version, 2);
+	assert_int_equal(sb.generation, 1);
+	assert_int_equal(sb.main_blocks, MAIN_SECTORS);
+	assert_int_equal(sb.main_sectors, MAIN_SECTORS);
+	assert_int_equal(sb.remap_meta_used, 0);
+	assert_int_equal(sb.pending_meta_used, 0);
+	assert_int_equal(strncmp(sb.main_id, "loop:/tmp/dmr-validate-", 23), 0);
 	assert_int_equal(dmr_create(ctx, "safe", m, s, &o), -EEXIST);
 	has("a device named 'safe' already exists");
 
+	/* Formatted now: the same spare under another name needs its uuid. */
 	o.suppress = DMR_SUPPRESS_OFF;
-	o.uuid = "my-uuid";
-	o.length = 1000;
+	assert_int_equal(dmr_create(ctx, "other", m, s, &o), -EINVAL);
+	has("(it was created as 'safe': use that name, or pass that uuid)");
+	o.uuid = want;
 	assert_int_equal(dmr_create(ctx, "other", m, s, &o), 0);
 	d = fake_find("other");
-	snprintf(want, sizeof(want), "%s %s 2 no_suppress_writes format", mn, sn);
+	snprintf(want, sizeof(want), "%s %s 1 no_suppress_writes", mn, sn);
 	assert_string_equal(d->table, want);
-	assert_int_equal(d->length, 1000);
-	assert_string_equal(d->uuid, "my-uuid");
+	o.uuid = NULL;
 	o.suppress = DMR_SUPPRESS_ON;
 	o.format = false;
 	o.length = MAIN_SECTORS + 1;
@@ -252,7 +285,7 @@ static void test_create_format(void **state)
 
 static void test_create_params(void **state)
 {
-	struct dmri_create_plan p = { 8, 16, 8, 32, 512, 8, "" };
+	struct dmri_create_plan p = { 8, 16, 8, 32, 512, 8, "", 0, false };
 	struct dmr_create_opts o = { .suppress = DMR_SUPPRESS_ON };
 	char buf[128];
 
@@ -262,10 +295,10 @@ static void test_create_params(void **state)
 	o.suppress = DMR_SUPPRESS_DEFAULT;
 	assert_int_equal(dmri_create_params(&p, &o, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "8:16 8:32");
-	o.format = true;
+	o.format = true;		/* done by the library, never by the kernel */
 	assert_int_equal(dmri_create_params(&p, &o, buf, sizeof(buf)), 0);
-	assert_string_equal(buf, "8:16 8:32 1 format");
-	assert_int_equal(dmri_create_params(&p, &o, buf, 10), -ENAMETOOLONG);
+	assert_string_equal(buf, "8:16 8:32");
+	assert_int_equal(dmri_create_params(&p, &o, buf, 5), -ENAMETOOLONG);
 }
 
 static void test_sizes(void **state)
@@ -288,6 +321,15 @@ static void test_sizes(void **state)
 	o.length = 1000;
 	assert_int_equal(dmr_create(ctx, "x", m4k, s4k, &o), 0);
 	assert_int_equal(fake_find("x")->length, 1000);
+	{
+		struct dmr_sb sb;
+
+		read_sb_copy(s4k, 0, &sb);
+		assert_int_equal(sb.block_size, 4096);
+		assert_int_equal(sb.slot_size, 4096);
+		assert_int_equal(sb.main_blocks, 1000 / 8);
+		assert_int_equal(sb.main_sectors, MAIN_SECTORS);
+	}
 }
 
 /* Write a spare image formatted for @main_blocks, @block_size and @uuid
@@ -323,9 +365,11 @@ static void test_existing_metadata(void **state)
 	const char *s = loop(new_file(4096), 512);
 
 	(void)state;
+	/* A spare of dm-remap 0.1 keeps its "DMREMAP-<name>" uuid. */
 	format_onto(s, MAIN_SECTORS, 512, "DMREMAP-safe", false);
 	assert_int_equal(dmr_create(ctx, "safe", m, s, NULL), 0);
 	assert_non_null(fake_find("safe"));
+	assert_string_equal(fake_find("safe")->uuid, "DMREMAP-safe");
 
 	format_onto(s, 999, 512, "DMREMAP-x", false);
 	assert_int_equal(dmr_create(ctx, "x", m, s, NULL), -EINVAL);
@@ -333,7 +377,7 @@ static void test_existing_metadata(void **state)
 
 	format_onto(s, MAIN_SECTORS, 512, "DMREMAP-other", false);
 	assert_int_equal(dmr_create(ctx, "x", m, s, NULL), -EINVAL);
-	has("belongs to the device with uuid 'DMREMAP-other', not 'DMREMAP-x'");
+	has("belongs to the device with uuid 'DMREMAP-other', not 'DMREMAP-0123456789abcdef-x'");
 
 	format_onto(s, MAIN_SECTORS / 8, 4096, "", false);
 	assert_int_equal(dmr_create(ctx, "x", m, s, NULL), -EINVAL);
