@@ -87,7 +87,7 @@ boot1() {
 	fv=$(format_id "$SPARE_V") || die format-id "no dm-remap superblock on $SPARE_V"
 	info "format ids: safe $fa, vault $fv"
 	echo "$fa" >"$state/fid-a"
-	mkfs.ext4 -q -L dmrsafe /dev/mapper/safe && mkfs.ext4 -q -L dmrvault /dev/mapper/vault ||
+	mkfs.ext4 -q -b 4096 -L dmrsafe /dev/mapper/safe && mkfs.ext4 -q -b 4096 -L dmrvault /dev/mapper/vault ||
 		die mkfs "mkfs.ext4 failed"
 	blkid -s UUID -o value /dev/mapper/safe >"$state/uuid-safe"
 	mkdir -p /srv/safe /srv/vault
@@ -98,18 +98,20 @@ boot1() {
 	sync
 	# Remap blocks of a.bin and c.bin (512-byte main blocks), and the ext4
 	# superblock (bytes 1024-2047: blocks 2 and 3) of safe.
+	# main blocks (512 bytes) per file system block (4096)
+	local bpf=$(( $(stat -f -c %S /srv/safe) / 512 ))
 	: >"$state/blocks-safe"
 	for off in 0 100 1000 3000; do
 		fa=$(phys /srv/safe/a.bin $off)
 		[ -n "$fa" ] || die phys "no block $off in a.bin: $(filefrag -v /srv/safe/a.bin)"
-		for k in 0 5; do echo $((fa * 8 + k)) >>"$state/blocks-safe"; done
+		for k in 0 5; do echo $((fa * bpf + k)) >>"$state/blocks-safe"; done
 	done
 	printf '2\n3\n' >>"$state/blocks-safe"
 	: >"$state/blocks-vault"
 	for off in 0 500; do
 		fv=$(phys /srv/vault/c.bin $off)
 		[ -n "$fv" ] || die phys "no block $off in c.bin"
-		echo $((fv * 8 + 1)) >>"$state/blocks-vault"
+		echo $((fv * bpf + 1)) >>"$state/blocks-vault"
 	done
 	local failed=""
 	while read -r b; do dmremapctl remap safe "$b" >/dev/null 2>&1 || failed+=" safe:$b"; done <"$state/blocks-safe"
@@ -137,12 +139,12 @@ boot1() {
 	# From now on the boot assembles them.
 	cat >/etc/dmremaptab <<-EOF
 	# dm-remap devices assembled at boot (dmremaptab(5))
-	safe   SERIAL=DMR-MAIN-A   FORMAT_ID=$(cat "$state/fid-a")   nofail,x-systemd.device-timeout=20
-	vault  $MAIN_V   WWN=0x5000C50015EA71AC   nofail,x-systemd.device-timeout=20
+	safe   SERIAL=DMR-MAIN-A   FORMAT_ID=$(cat "$state/fid-a")   nofail,x-systemd.device-timeout=90
+	vault  $MAIN_V   WWN=0x5000C50015EA71AC   nofail,x-systemd.device-timeout=90
 	EOF
 	cat >>/etc/fstab <<-EOF
-	/dev/mapper/safe  /srv/safe   ext4  nofail,x-systemd.device-timeout=15  0 2
-	LABEL=dmrvault    /srv/vault  ext4  nofail,x-systemd.device-timeout=15  0 2
+	/dev/mapper/safe  /srv/safe   ext4  nofail,x-systemd.device-timeout=120  0 2
+	LABEL=dmrvault    /srv/vault  ext4  nofail,x-systemd.device-timeout=120  0 2
 	EOF
 	systemctl daemon-reload
 	check generated test -f /run/systemd/generator/dmremap@safe.service -a \
@@ -198,7 +200,7 @@ boot3() {
 	check vault-not-assembled sh -c '! dmsetup info vault >/dev/null 2>&1 && ! test -e /dev/mapper/vault'
 	check units-failed test "$(systemctl is-failed dmremap@safe.service dmremap@vault.service | tr '\n' ' ')" = "failed failed "
 	journalctl -b --no-pager -u dmremap@safe.service -u dmremap@vault.service | tail -n 20 | sed 's/^/why: /' | logs
-	check journal-safe-why sh -c "journalctl -b --no-pager -u dmremap@safe.service | grep -q 'main /dev/disk/by-dmremap-serial/DMR-MAIN-A did not appear within 20 s'"
+	check journal-safe-why sh -c "journalctl -b --no-pager -u dmremap@safe.service | grep -q 'main /dev/disk/by-dmremap-serial/DMR-MAIN-A did not appear within 90 s'"
 	check journal-vault-why sh -c "journalctl -b --no-pager -u dmremap@vault.service | grep -q 'belongs to another main: it expects serial:DMR-MAIN-V'"
 	check not-mounted sh -c '! findmnt /srv/safe && ! findmnt /srv/vault'
 	check spare-still-spare test "$(prop "$s" ID_FS_TYPE)" = dm_remap_spare
