@@ -178,13 +178,19 @@ boot2() {
 	check main-no-fs-props test -z "$(prop "$m" ID_FS_UUID)$(prop "$m" ID_FS_LABEL)"
 	check main-no-fs-links sh -c "! udevadm info --query=symlink --name=$m | grep -E 'by-uuid|by-label'"
 	check main-device-unit-hidden test "$(systemctl show -p ActiveState --value "$(systemd-escape --path "$m").device")" = inactive
+	local mv
+	mv=$(devnode "$MAIN_V")
+	check vault-main-marks test "$(prop "$mv" ID_FS_TYPE)/$(prop "$mv" SYSTEMD_READY)" = dm_remap_member/0
+	check vault-main-no-fs-links sh -c "! udevadm info --query=symlink --name=$mv | grep -E 'by-uuid|by-label'"
 	check spare-marks test "$(prop "$s" ID_FS_TYPE)" = dm_remap_spare
 	check spare-link test "$(devnode "/dev/disk/by-dmremap-id/$(cat "$state/fid-a")")" = "$s"
 	local uuid dm
 	uuid=$(cat "$state/uuid-safe") dm=$(devnode /dev/mapper/safe)
 	check by-uuid-on-dm test "$(devnode "/dev/disk/by-uuid/$uuid")" = "$dm"
 	check by-label-on-dm test "$(devnode /dev/disk/by-label/dmrvault)" = "$(devnode /dev/mapper/vault)"
-	check blkid-tag-dm-only test "$(blkid -o device -t "UUID=$uuid" | xargs -n1 readlink -f | sort -u)" = "$dm"
+	# blkid -l (tag lookup, as mount UUID= and findfs do) asks udev first.
+	check blkid-lookup-dm test "$(readlink -f "$(blkid -l -o device -t "UUID=$uuid")")" = "$dm"
+	info "blkid -t UUID=$uuid (probing every disk itself): $(blkid -o device -t "UUID=$uuid" | tr '\n' ' ')"
 	check findfs-dm test "$(readlink -f "$(findfs "UUID=$uuid")")" = "$dm"
 	blkid 2>&1 | sed 's/^/blkid: /' | logs
 	lsblk -o NAME,FSTYPE,LABEL,UUID,MOUNTPOINT 2>&1 | sed 's/^/lsblk: /' | logs
