@@ -20,6 +20,10 @@
 #   make demo         boot a guest and show dm-remap at work
 #   make unit         codec unit tests and a 30 s fuzz run (tests/unit/run)
 #   make fuzz         fuzz the codec for FUZZ_SECONDS (default 600)
+#   make bench        benchmarks (quick mode: a few minutes on an idle
+#                     machine): prints the figures, regenerates
+#                     docs/PERFORMANCE.md and docs/perf-ratio.png;
+#                     make bench-full for every table size and backend
 
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
@@ -31,7 +35,8 @@ KERNEL_SRC := kernel/Kbuild $(wildcard kernel/*.h) \
 	$(filter-out %.mod.c,$(wildcard kernel/*.c))
 
 .PHONY: all module lib cli boot clean deps check check-debug check-trixie check-packages \
-	check-boot demo unit fuzz install uninstall dkms-source dkms-install dkms-uninstall pkg
+	check-boot demo unit fuzz bench bench-full install uninstall dkms-source dkms-install \
+	dkms-uninstall pkg
 
 all: module lib cli boot
 
@@ -114,3 +119,13 @@ unit:
 FUZZ_SECONDS ?= 600
 fuzz:
 	tests/unit/run --fuzz-only --fuzz-seconds $(FUZZ_SECONDS)
+
+# Benchmarks: never part of make check (no timed asserts there).
+BENCH_DEPS = gnuplot-nox linux-source-6.1 liburcu-dev
+bench:
+	tests/deps.sh $(BENCH_DEPS)
+	tests/bench/run --quick
+
+bench-full:
+	tests/deps.sh $(BENCH_DEPS)
+	tests/bench/run --full

@@ -115,6 +115,10 @@ static int parse(struct ctl *c, int argc, char **argv, struct ctl_opt *opts)
 			c->pretty = true;
 			continue;
 		}
+		if (!strcmp(a, "--debug")) {
+			c->debug = true;
+			continue;
+		}
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			c->help = true;
 			continue;
@@ -159,7 +163,7 @@ int ctl_args(struct ctl *c, int argc, char **argv, struct ctl_opt *opts,
 		return -1;
 	}
 	if (c->json && !c->cmd->json) {
-		ctl_usage_fail(c, "no JSON output (--json is for status, health, remaps and dump)");
+		ctl_usage_fail(c, "no JSON output (--json is for list, status, health, remaps and dump)");
 		return -1;
 	}
 	if (c->pretty && !c->json) {

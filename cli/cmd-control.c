@@ -14,7 +14,7 @@
 static int block_arg(struct ctl *c, const char *name, const char *arg,
 		     uint64_t *block)
 {
-	struct dmr_status st;
+	struct dmr_status st = { .size = sizeof(st) };
 	uint64_t blocks;
 	int code, r;
 
@@ -28,7 +28,7 @@ static int block_arg(struct ctl *c, const char *name, const char *arg,
 	blocks = st.block_size ? st.length * 512 / st.block_size : 0;
 	if (*block >= blocks)
 		return ctl_usage_fail(c, "block %" PRIu64 " is beyond the device (%" PRIu64
-				      " blocks of %" PRIu32 " bytes)", *block, blocks,
+				      " blocks of %" PRIu64 " bytes)", *block, blocks,
 				      st.block_size);
 	return CTL_EXIT_OK;
 }
@@ -131,64 +131,47 @@ const struct ctl_cmd ctl_cmd_clear_pending = {
 	.run = clear_pending,
 };
 
-/* Shared with dump: BLOCK STATE SPARE-BLOCK columns. */
-int ctl_print_entries(struct ctl *c, const struct dmr_entry *e, size_t count)
-{
-	static const char *const heads[] = { ">BLOCK", "STATE", ">SPARE BLOCK" };
-	struct ctl_table *t = ctl_table_new(3, heads);
-	char block[24], spare[24];
-	size_t i;
-
-	if (!t)
-		return ctl_fail(c, CTL_EXIT_NOMEM, "out of memory");
-	for (i = 0; i < count; i++) {
-		const char *cells[] = { block, dmr_entry_state_name(e[i].state), spare };
-
-		snprintf(block, sizeof(block), "%" PRIu64, e[i].block);
-		if (e[i].state == DMR_ENTRY_PENDING)
-			strcpy(spare, "-");
-		else
-			snprintf(spare, sizeof(spare), "%" PRIu64, e[i].spare_block);
-		if (!ctl_table_row(t, cells)) {
-			ctl_table_free(t);
-			return ctl_fail(c, CTL_EXIT_NOMEM, "out of memory");
-		}
-	}
-	ctl_table_print(t, c->out);
-	ctl_table_free(t);
-	return CTL_EXIT_OK;
-}
-
+/*
+ * Both outputs stream: the JSON writer and the table take one kernel page
+ * at a time, whatever the number of entries.
+ */
 static int remaps(struct ctl *c, int argc, char **argv)
 {
-	struct dmr_entry *e = NULL;
-	size_t count = 0;
-	char *json = NULL;
+	struct dmr_status st = { .size = sizeof(st) };
+	struct ctl_entries t;
+	struct ctl_counted k;
+	FILE *f;
 	int code, r;
 
 	if (ctl_args(c, argc, argv, NULL, 1, 1, &code) < 0 || !ctl_ctx(c, &code))
 		return code;
-	r = dmr_list_entries(c->ctx, argv[1], &e, &count);
+	if (c->json) {
+		f = ctl_count_begin(c, &k);
+		r = dmr_json_entries(c->ctx, argv[1], ctl_json_flags(c), f);
+		return ctl_finish_json(c, r, CTL_EXIT_OK, ctl_count_end(&k));
+	}
+	/* The widths of the columns: the largest block and spare block. */
+	r = dmr_status(c->ctx, argv[1], &st);
 	if (r)
 		return ctl_lib_fail(c, r);
-	if (c->json) {
-		r = dmr_json_entries(c->ctx, argv[1], e, count, c->pretty, &json);
-		code = ctl_print_json(c, r, json, CTL_EXIT_OK);
-	} else if (!count) {
+	ctl_entries_begin(&t, c, st.block_size ? st.length * 512 / st.block_size : 0,
+			  st.spare_total);
+	r = dmr_entries_foreach(c->ctx, argv[1], ctl_entries_row, &t);
+	if (r)
+		return ctl_lib_fail(c, r);
+	if (!t.rows)
 		fprintf(c->out, "%s: no remapped or pending blocks\n", argv[1]);
-	} else {
-		code = ctl_print_entries(c, e, count);
-	}
-	free(e);
-	return code;
+	return CTL_EXIT_OK;
 }
 
 const struct ctl_cmd ctl_cmd_remaps = {
 	.name = "remaps",
 	.usage = "NAME [--json [--pretty]]",
 	.summary = "list the remapped and pending blocks of a device",
-	.help = "Columns: main block, state (remapped, pending, or inflight while\n"
-		"being remapped), spare block.\n",
+	.help = "Columns: main block, state (remapped, pending, inflight or copying\n"
+		"while being remapped, lost when its remap could not be recorded),\n"
+		"spare block.  The output is written as the kernel's pages come in,\n"
+		"in constant memory, JSON too.\n",
 	.json = true,
 	.usage_exit = CTL_EXIT_USAGE,
 	.run = remaps,

@@ -93,7 +93,7 @@ bool ctl_confirm(const char *question, void *data)
 
 static int create(struct ctl *c, int argc, char **argv)
 {
-	struct dmr_create_opts o = { .suppress = DMR_SUPPRESS_DEFAULT };
+	struct dmr_create_opts o = { .size = sizeof(o) };
 	bool suppress = false, no_suppress = false, yes = false, batch = false;
 	bool force = false;
 	struct ctl_confirm cf = { .c = c };
@@ -155,10 +155,9 @@ static int create(struct ctl *c, int argc, char **argv)
 	if (!ctl_ctx(c, &code))
 		return code;
 	cf.yes = yes || batch;
-	dmr_set_log_fn(c->ctx, ctl_lib_note, c);
 	dmr_set_confirm_fn(c->ctx, ctl_confirm, &cf);
-	r = dmr_create_ex(c->ctx, name, main_dev, spare_dev, &o,
-			  force ? DMR_CREATE_FORCE : 0);
+	o.flags = force ? DMR_CREATE_FORCE : 0;
+	r = dmr_create(c->ctx, name, main_dev, spare_dev, &o);
 	return r ? ctl_lib_fail(c, r) : CTL_EXIT_OK;
 }
 
@@ -214,35 +213,26 @@ static const char *dev_name(char *buf, size_t len, const struct dmr_dev_ref *d)
 	return buf;
 }
 
-static int list_row(struct ctl *c, struct ctl_table *t, const char *name)
+static void list_row(struct ctl_table *t, const struct dmr_status *st,
+		     bool *oom)
 {
 	char mbuf[32], sbuf[32], size[32], remapped[24], pending[24], spare[64];
-	struct dmr_status st;
-	struct dmr_health h;
-	int r;
+	struct dmr_health *h = NULL;
+	int level = ctl_level(st, NULL, &h);
+	const char *cells[] = {
+		st->name, dev_name(mbuf, sizeof(mbuf), &st->main),
+		dev_name(sbuf, sizeof(sbuf), &st->spare),
+		ctl_size(size, sizeof(size), st->length * 512),
+		dmr_health_level_name(level), remapped, pending, spare,
+	};
 
-	r = dmr_status(c->ctx, name, &st);
-	if (r == -ENOENT || r == -ENXIO || r == -ENODEV)
-		return CTL_EXIT_OK;	/* removed since it was listed */
-	if (r)
-		return ctl_lib_fail(c, r);
-	dmr_health_eval(&st, NULL, &h);
-	snprintf(remapped, sizeof(remapped), "%" PRIu64, st.remapped);
-	snprintf(pending, sizeof(pending), "%" PRIu64, st.pending);
+	snprintf(remapped, sizeof(remapped), "%" PRIu64, st->remapped);
+	snprintf(pending, sizeof(pending), "%" PRIu64, st->pending);
 	snprintf(spare, sizeof(spare), "%" PRIu64 "/%" PRIu64 " (%u%%)",
-		 st.spare_used, st.spare_total, h.spare_used_pct);
-	{
-		const char *cells[] = {
-			st.name, dev_name(mbuf, sizeof(mbuf), &st.main),
-			dev_name(sbuf, sizeof(sbuf), &st.spare),
-			ctl_size(size, sizeof(size), st.length * 512),
-			dmr_health_level_name(h.level), remapped, pending, spare,
-		};
-
-		if (!ctl_table_row(t, cells))
-			return ctl_fail(c, CTL_EXIT_NOMEM, "out of memory");
-	}
-	return CTL_EXIT_OK;
+		 st->spare_used, st->spare_total, dmr_health_spare_used_pct(h));
+	dmr_health_free(h);
+	if (!ctl_table_row(t, cells))
+		*oom = true;
 }
 
 static int list(struct ctl *c, int argc, char **argv)
@@ -251,39 +241,49 @@ static int list(struct ctl *c, int argc, char **argv)
 		"NAME", "MAIN", "SPARE", ">SIZE", "HEALTH", ">REMAPPED", ">PENDING",
 		">SPARE USED",
 	};
-	struct ctl_table *t;
-	char **names;
-	size_t count, i;
-	int code, r;
+	struct dmr_thresholds t = { .size = sizeof(t) };
+	struct ctl_table *tab;
+	struct ctl_devs d;
+	bool oom = false;
+	size_t i;
+	int code;
 
 	/* Without the dm-remap module loaded, there is no device to list. */
-	if (ctl_args(c, argc, argv, NULL, 0, 0, &code) < 0 || !ctl_ctx(c, &code))
+	if (ctl_args(c, argc, argv, NULL, 0, 0, &code) < 0)
 		return code;
-	r = dmr_list(c->ctx, &names, &count);
-	if (r)
-		return ctl_lib_fail(c, r);
-	t = ctl_table_new(sizeof(heads) / sizeof(heads[0]), heads);
-	code = t ? CTL_EXIT_OK : ctl_fail(c, CTL_EXIT_NOMEM, "out of memory");
-	for (i = 0; i < count && !code; i++)
-		code = list_row(c, t, names[i]);
-	if (!code) {
-		if (count)
-			ctl_table_print(t, c->out);
-		else
-			fputs("no dm-remap devices\n", c->out);
+	code = ctl_gather(c, NULL, 0, false, &d);
+	if (code)
+		return code;
+	if (c->json) {
+		dmr_thresholds_default(&t);
+		code = ctl_json_statuses(c, &d, &t, CTL_EXIT_OK);
+		ctl_devs_free(&d);
+		return code;
 	}
-	ctl_table_free(t);
-	dmr_names_free(names, count);
+	tab = ctl_table_new(sizeof(heads) / sizeof(heads[0]), heads);
+	for (i = 0; tab && i < d.count; i++)
+		list_row(tab, d.ptr[i], &oom);
+	if (!tab || oom)
+		code = ctl_fail(c, CTL_EXIT_NOMEM, "out of memory");
+	else if (d.count)
+		ctl_table_print(tab, c->out);
+	else
+		fputs("no dm-remap devices\n", c->out);
+	ctl_table_free(tab);
+	ctl_devs_free(&d);
 	return code;
 }
 
 const struct ctl_cmd ctl_cmd_list = {
 	.name = "list",
-	.usage = "",
+	.usage = "[--json [--pretty]]",
 	.summary = "list the dm-remap devices, one line each",
 	.help = "Columns: name, main and spare devices, size, health (as 'health'\n"
 		"evaluates it with the default thresholds), remapped and pending\n"
-		"blocks, spare blocks used of the total.\n",
+		"blocks, spare blocks used of the total.\n"
+		"  --json            the status document (as 'status --json')\n"
+		"  --pretty          indent the JSON\n",
+	.json = true,
 	.usage_exit = CTL_EXIT_USAGE,
 	.run = list,
 };

@@ -3,7 +3,6 @@
  * dmremapctl dump: decode the remap table of a spare that is not in use.
  */
 #include <inttypes.h>
-#include <time.h>
 
 #include "ctl.h"
 
@@ -15,20 +14,16 @@ static const char *copy_state(bool valid)
 static void print_dump(struct ctl *c, const struct dmr_dump *d)
 {
 	char size[32], when[64];
-	time_t created = (time_t)d->created;
-	struct tm tm;
 	uint64_t remapped = 0, pending = 0;
 	size_t i;
 
 	for (i = 0; i < d->nr_entries; i++) {
-		if (d->entries[i].state == DMR_ENTRY_PENDING)
+		if (dmr_dump_entry(d, i)->state == DMR_ENTRY_PENDING)
 			pending++;
 		else
 			remapped++;
 	}
-	if (!gmtime_r(&created, &tm) ||
-	    !strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm))
-		snprintf(when, sizeof(when), "%" PRIu64 " s after the epoch", d->created);
+	ctl_time(when, sizeof(when), d->created);
 
 	fprintf(c->out, "%s\n", d->spare_path);
 	ctl_kv(c, "format", "dm-remap version %u; superblock copy A %s, B %s",
@@ -65,7 +60,11 @@ static void print_dump(struct ctl *c, const struct dmr_dump *d)
 static int dump(struct ctl *c, int argc, char **argv)
 {
 	struct dmr_dump *d = NULL;
-	char *json = NULL;
+	struct ctl_entries t;
+	struct ctl_counted k;
+	uint64_t max_block = 0, max_spare = 0;
+	size_t i;
+	FILE *f;
 	int code, r;
 
 	if (ctl_args(c, argc, argv, NULL, 1, 1, &code) < 0)
@@ -76,14 +75,24 @@ static int dump(struct ctl *c, int argc, char **argv)
 	if (r)
 		return ctl_lib_fail(c, r);
 	if (c->json) {
-		r = dmr_json_dump(c->ctx, d, c->pretty, &json);
-		code = ctl_print_json(c, r, json, CTL_EXIT_OK);
+		f = ctl_count_begin(c, &k);
+		r = dmr_json_dump(c->ctx, d, ctl_json_flags(c), f);
+		code = ctl_finish_json(c, r, CTL_EXIT_OK, ctl_count_end(&k));
 	} else {
 		print_dump(c, d);
-		if (d->nr_entries) {
-			fputc('\n', c->out);
-			code = ctl_print_entries(c, d->entries, d->nr_entries);
+		for (i = 0; i < d->nr_entries; i++) {
+			const struct dmr_entry *e = dmr_dump_entry(d, i);
+
+			if (e->block > max_block)
+				max_block = e->block;
+			if (e->spare_block > max_spare)
+				max_spare = e->spare_block;
 		}
+		if (d->nr_entries)
+			fputc('\n', c->out);
+		ctl_entries_begin(&t, c, max_block, max_spare);
+		for (i = 0; i < d->nr_entries; i++)
+			ctl_entries_row(dmr_dump_entry(d, i), &t);
 	}
 	dmr_dump_free(d);
 	return code;

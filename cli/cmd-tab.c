@@ -168,9 +168,9 @@ static bool same_device(struct ctl *c, const char *spec,
 static int assemble_one(struct ctl *c, const struct dmr_tab_entry *e,
 			const char *tab, bool force)
 {
-	struct dmr_create_opts o = { .suppress = e->suppress };
+	struct dmr_create_opts o = { .size = sizeof(o), .suppress = e->suppress };
 	char main_dev[PATH_MAX], spare_dev[PATH_MAX];
-	struct dmr_status st;
+	struct dmr_status st = { .size = sizeof(st) };
 	int r;
 
 	r = dmr_status(c->ctx, e->name, &st);
@@ -197,8 +197,8 @@ static int assemble_one(struct ctl *c, const struct dmr_tab_entry *e,
 	r = dmr_resolve_device(c->ctx, e->spare, true, spare_dev, sizeof(spare_dev));
 	if (r)
 		return ctl_lib_fail(c, r);
-	r = dmr_create_ex(c->ctx, e->name, main_dev, spare_dev, &o,
-			  force ? DMR_CREATE_FORCE : 0);
+	o.flags = force ? DMR_CREATE_FORCE : 0;
+	r = dmr_create(c->ctx, e->name, main_dev, spare_dev, &o);
 	if (r)
 		return ctl_lib_fail(c, r);
 	record_member(c, e->name, main_dev, spare_dev);
@@ -228,7 +228,6 @@ static int assemble(struct ctl *c, int argc, char **argv)
 				      c->cmd->name, c->cmd->usage);
 	if (!ctl_ctx(c, &code))
 		return code;
-	dmr_set_log_fn(c->ctx, ctl_lib_note, c);
 	r = load_tab(c, tabopt, all, &tab, &bad);
 	if (r == -ENOENT && all) {
 		ctl_note(c, "no %s: nothing to assemble", tab_path(tabopt));
@@ -292,7 +291,7 @@ static int disassemble(struct ctl *c, int argc, char **argv)
 		{ NULL, 0, NULL, false },
 	};
 	struct dmr_tab *tab = NULL;
-	struct dmr_status st;
+	struct dmr_status st = { .size = sizeof(st) };
 	int code = CTL_EXIT_OK, n, r, i, count;
 	const char *name;
 

@@ -30,11 +30,14 @@ struct ctl {
 	FILE *out, *err;
 	const struct ctl_cmd *cmd;	/* NULL before dispatch */
 	bool json, pretty, help;
+	bool debug;			/* --debug: every library and libdevmapper line */
 	bool json_asked;		/* --json anywhere before "--" */
 	bool json_done;			/* a JSON document is on @out */
 	char **msgs;			/* every error line so far, for JSON */
 	size_t nmsgs;
 	struct dmr_ctx *ctx;		/* created on first use */
+	int argc;			/* the whole command line, for --debug */
+	char **argv;
 };
 
 struct ctl_cmd {
@@ -120,8 +123,13 @@ struct dmr_ctx *ctl_ctx(struct ctl *c, int *code);
 /* "dmremapctl: <cmd>: <message>" on c->err, not an error (not in JSON). */
 void ctl_note(struct ctl *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* A dmr_log_fn printing the library's notices with ctl_note (data: ctl). */
+/*
+ * The dmr_log_fn of every context (data: ctl): warnings and notices with
+ * ctl_note; with --debug, every line, as "dmremapctl: debug: ...".
+ */
 void ctl_lib_note(int level, const char *msg, void *data);
+/* JSON flags for the library's writers: pretty if asked, left open. */
+unsigned int ctl_json_flags(const struct ctl *c);
 
 /* ------------------------------------------- the system (tests redirect) */
 
@@ -143,7 +151,39 @@ bool ctl_confirm(const char *question, void *data);
 /* Drop /run/dmremap/NAME (after a remove) and retrigger its main. */
 void ctl_forget_member(struct ctl *c, const char *name);
 
+/* -------------------------------------------- devices (cmd-status.c) */
+
+/* The statuses a status/health/list call is about. */
+struct ctl_devs {
+	struct dmr_status *st;		/* count of them, size set */
+	struct dmr_status **ptr;	/* &st[i], as the library takes them */
+	size_t count;
+	int worst;	/* health: unknown if one was unreadable */
+};
+/*
+ * Statuses of the named devices, or of every dm-remap device if none is
+ * named.  With @tolerant (health), a device that cannot be read is reported
+ * on stderr and kept as a placeholder (its health is unknown); otherwise it
+ * fails.  health also needs the target loaded (a host without it is
+ * unknown); for status, a host without it simply has no dm-remap device.
+ */
+int ctl_gather(struct ctl *c, char **names, int n, bool tolerant,
+	       struct ctl_devs *d);
+void ctl_devs_free(struct ctl_devs *d);
+/* The health level of @st (unknown if it cannot be evaluated); with @h,
+ * the evaluation too (dmr_health_free it). */
+int ctl_level(const struct dmr_status *st, const struct dmr_thresholds *t,
+	      struct dmr_health **h);
+/* The status document of @d with exit_status @code; returns the exit status. */
+int ctl_json_statuses(struct ctl *c, const struct ctl_devs *d,
+		      const struct dmr_thresholds *t, int code);
+/* The worse of two health levels: critical, warning, unknown, ok. */
+int ctl_worse(int a, int b);
+
 /* ---------------------------------------------------------- output */
+
+/* "2026-12-20 12:00:00 UTC", or "<n> s after the epoch" if not a date. */
+const char *ctl_time(char *buf, size_t len, int64_t t);
 
 /* "  label        value" with labels aligned. */
 void ctl_kv(struct ctl *c, const char *label, const char *fmt, ...)
@@ -151,16 +191,58 @@ void ctl_kv(struct ctl *c, const char *label, const char *fmt, ...)
 /* "256 MiB", "1.5 GiB", "512 B". */
 const char *ctl_size(char *buf, size_t len, uint64_t bytes);
 /*
- * Print a dmr_json_* result (r = its return value, json its document, freed
- * here) with "exit_status": @code and the "messages" so far added; returns
- * CTL_EXIT_OK, or the failure's exit status (nothing printed).
+ * After a dmr_json_* writer (r = its return value) left the document open
+ * on c->out (@written bytes): "exit_status" and the "messages" so far, and
+ * the closing brace; returns @code, or the failure's exit status (the
+ * document then says so).  If the writer failed and wrote nothing, nothing
+ * is added: ctl_main prints the failure document.
  */
-int ctl_print_json(struct ctl *c, int r, char *json, int code);
+int ctl_finish_json(struct ctl *c, int r, int code, size_t written);
+/* c->out through a byte counter, for a library writer (then ctl_count_end). */
+struct ctl_counted {
+	FILE *real, *f;
+	size_t n;
+};
+FILE *ctl_count_begin(struct ctl *c, struct ctl_counted *k);
+/* Closes the counter (flushing it to c->out); the bytes written. */
+size_t ctl_count_end(struct ctl_counted *k);
 /* The document for a failure that printed none: exit_status and messages. */
 void ctl_print_json_error(struct ctl *c, int code);
+/* A JSON string (escaped, quoted) on @f. */
+void ctl_json_string(FILE *f, const char *s);
+/*
+ * BLOCK STATE SPARE-BLOCK table of remap entries, one row at a time (no
+ * table is kept): the widths are fixed from the largest numbers possible.
+ */
+struct ctl_entries {
+	struct ctl *c;
+	int bw, sw;		/* column widths */
+	uint64_t rows;
+};
+void ctl_entries_begin(struct ctl_entries *t, struct ctl *c,
+		       uint64_t max_block, uint64_t max_spare);
+/* A dmr_entry_fn (data: struct ctl_entries); the heading before row one. */
+int ctl_entries_row(const struct dmr_entry *e, void *data);
 
-/* BLOCK STATE SPARE-BLOCK table of remap entries. */
-int ctl_print_entries(struct ctl *c, const struct dmr_entry *e, size_t count);
+/* ------------------------------------------- monitoring (monitoring.c) */
+
+/*
+ * The Prometheus text exposition format (node_exporter's textfile
+ * collector) of @count statuses; health evaluated with @t.
+ */
+void ctl_prometheus(FILE *f, const struct dmr_status *const *st,
+		    size_t count, const struct dmr_thresholds *t);
+/* Write @text to @path atomically (a temporary file in its directory,
+ * fsync, rename); CTL_EXIT_OK or the exit status (printed). */
+int ctl_write_atomic(struct ctl *c, const char *path, const char *text,
+		     size_t len);
+/*
+ * One monitoring-plugins line: "DMREMAP <STATE> - <text> | <perfdata>",
+ * for @count statuses and the overall @level; @msg (may be NULL) is said
+ * when there is no device to report on.
+ */
+void ctl_nagios(FILE *f, const struct dmr_status *const *st, size_t count,
+		const struct dmr_thresholds *t, int level, const char *msg);
 
 struct ctl_table;
 /* A table of @ncols columns; a heading starting with '>' is right-aligned. */

@@ -32,7 +32,7 @@ static void usage(FILE *f)
 {
 	size_t i;
 
-	fputs("usage: dmremapctl [--json] [--pretty] COMMAND [ARGS...]\n"
+	fputs("usage: dmremapctl [--json] [--pretty] [--debug] COMMAND [ARGS...]\n"
 	      "       dmremapctl --version | help [COMMAND]\n\n"
 	      "Manage dm-remap devices: block devices that move the blocks a\n"
 	      "failing disk can no longer write to a spare device.\n\n"
@@ -97,6 +97,8 @@ static int dispatch(struct ctl *c, int argc, char **argv)
 			c->pretty = true;
 		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
 			c->help = true;
+		else if (!strcmp(argv[i], "--debug"))
+			c->debug = true;
 		else if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-V"))
 			show_version = true;
 		else
@@ -140,6 +142,20 @@ int ctl_main(int argc, char **argv, FILE *out, FILE *err)
 	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
 		if (!strcmp(argv[i], "--json"))
 			c.json_asked = true;
+	c.argc = argc;
+	c.argv = argv;
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--debug"))
+			c.debug = true;
+	/* As cryptsetup's --debug: versions and the command line first. */
+	if (c.debug) {
+		fprintf(err, "dmremapctl: debug: dmremapctl %s, libdmremap %s\n",
+			CTL_VERSION, dmr_library_version());
+		fputs("dmremapctl: debug: command line:", err);
+		for (i = 0; i < argc; i++)
+			fprintf(err, " %s", argv[i]);
+		fputc('\n', err);
+	}
 	code = dispatch(&c, argc, argv);
 	/* health's warning and critical are results: their document is out. */
 	if (c.json_asked && code != CTL_EXIT_OK && !c.json_done)

@@ -103,8 +103,15 @@ void ctl_note(struct ctl *c, const char *fmt, ...)
 
 void ctl_lib_note(int level, const char *msg, void *data)
 {
-	(void)level;
-	ctl_note(data, "%s", msg);
+	struct ctl *c = data;
+
+	if (c->debug) {
+		fprintf(c->err, "dmremapctl: debug: %s\n", msg);
+		return;
+	}
+	/* Error lines come back in the failure's message (dmr_error). */
+	if (level > DMR_LOG_ERR && level <= DMR_LOG_NOTICE)
+		ctl_note(c, "%s", msg);
 }
 
 int ctl_exit_from_errno(int err)
@@ -160,6 +167,9 @@ struct dmr_ctx *ctl_ctx(struct ctl *c, int *code)
 					 strerror(-r));
 			return NULL;
 		}
+		dmr_set_log_fn(c->ctx, ctl_lib_note, c);
+		dmr_set_log_level(c->ctx, c->debug ? DMR_LOG_DEBUG : DMR_LOG_NOTICE);
+		dmr_set_producer(c->ctx, "dmremapctl", CTL_VERSION);
 	}
 	return c->ctx;
 }

@@ -3,7 +3,9 @@
  * dmremapctl: human output (aligned labels, column tables, sizes) and the
  * printing of the library's JSON documents.
  */
+#define _GNU_SOURCE	/* fopencookie */
 #include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -43,8 +45,19 @@ const char *ctl_size(char *buf, size_t len, uint64_t bytes)
 	return buf;
 }
 
+const char *ctl_time(char *buf, size_t len, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t < 0 || t > 253402300799LL || !gmtime_r(&tt, &tm) ||
+	    !strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm))
+		snprintf(buf, len, "%" PRId64 " s after the epoch", t);
+	return buf;
+}
+
 /* A JSON string; bytes from 0x80 up pass through, as json-c does. */
-static void json_string(FILE *f, const char *s)
+void ctl_json_string(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++) {
@@ -75,31 +88,53 @@ static void json_tail(struct ctl *c, int code)
 	for (i = 0; i < c->nmsgs; i++) {
 		fprintf(c->out, "%s%s{%s\"severity\":%s\"error\",%s\"text\":%s",
 			i ? "," : "", c->pretty ? "\n    " : "", sp, sp, sp, sp);
-		json_string(c->out, c->msgs[i]);
+		ctl_json_string(c->out, c->msgs[i]);
 		fprintf(c->out, "%s}", sp);
 	}
 	fprintf(c->out, "%s]%s}\n", c->nmsgs ? nl : "", c->pretty ? "\n" : "");
 	c->json_done = true;
 }
 
-int ctl_print_json(struct ctl *c, int r, char *json, int code)
+unsigned int ctl_json_flags(const struct ctl *c)
 {
-	char *end;
+	return DMR_JSON_OPEN | (c->pretty ? DMR_JSON_PRETTY : 0);
+}
 
+static ssize_t count_write(void *cookie, const char *buf, size_t size)
+{
+	struct ctl_counted *k = cookie;
+	size_t n = fwrite(buf, 1, size, k->real);
+
+	k->n += n;
+	return n == size ? (ssize_t)size : -1;
+}
+
+FILE *ctl_count_begin(struct ctl *c, struct ctl_counted *k)
+{
+	static const cookie_io_functions_t io = { .write = count_write };
+
+	k->real = c->out;
+	k->n = 0;
+	k->f = fopencookie(k, "w", io);
+	return k->f ? k->f : c->out;	/* then counted as written */
+}
+
+size_t ctl_count_end(struct ctl_counted *k)
+{
+	if (!k->f)
+		return 1;
+	fclose(k->f);
+	return k->n;
+}
+
+int ctl_finish_json(struct ctl *c, int r, int code, size_t written)
+{
 	if (r)
-		return ctl_lib_fail(c, r);
-	/* The library's documents are objects with keys: ours go last. */
-	end = strrchr(json, '}');
-	if (!end) {
-		free(json);
-		return ctl_fail(c, CTL_EXIT_KERNEL, "the library's JSON is not an object");
-	}
-	while (end > json && isspace((unsigned char)end[-1]))
-		end--;
-	fwrite(json, 1, (size_t)(end - json), c->out);
+		code = ctl_lib_fail(c, r);
+	if (r && !written)
+		return code;	/* ctl_main prints the failure document */
 	json_tail(c, code);
-	free(json);
-	return CTL_EXIT_OK;
+	return code;
 }
 
 void ctl_print_json_error(struct ctl *c, int code)
@@ -111,10 +146,57 @@ void ctl_print_json_error(struct ctl *c, int code)
 
 	if (gmtime_r(&now, &tm))
 		strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	fprintf(c->out, "{%s\"schema_version\":%s%d,%s\"generated\":%s\"%s\",%s"
-		"\"generated_epoch\":%s%lld", nl, sp, DMR_JSON_SCHEMA_VERSION, nl,
-		sp, iso, nl, sp, (long long)now);
+	fprintf(c->out, "{%s\"schema_version\":%s%d,%s\"schema_minor\":%s%d,%s"
+		"\"generated\":%s\"%s\",%s\"generated_epoch\":%s%lld,%s"
+		"\"producer\":%s{%s\"library\":%s\"libdmremap\",%s"
+		"\"library_version\":%s", nl, sp, DMR_JSON_SCHEMA_VERSION, nl, sp,
+		DMR_JSON_SCHEMA_MINOR, nl, sp, iso, nl, sp, (long long)now, nl,
+		sp, c->pretty ? "\n    " : "", sp, c->pretty ? "\n    " : "", sp);
+	ctl_json_string(c->out, dmr_library_version());
+	fprintf(c->out, ",%s\"tool\":%s\"dmremapctl\",%s\"tool_version\":%s",
+		c->pretty ? "\n    " : "", sp, c->pretty ? "\n    " : "", sp);
+	ctl_json_string(c->out, CTL_VERSION);
+	fprintf(c->out, "%s}", nl);
 	json_tail(c, code);
+}
+
+/* ------------------------------------------------------------ entries */
+
+static int digits(uint64_t v)
+{
+	int n = 1;
+
+	while (v >= 10) {
+		v /= 10;
+		n++;
+	}
+	return n;
+}
+
+void ctl_entries_begin(struct ctl_entries *t, struct ctl *c,
+		       uint64_t max_block, uint64_t max_spare)
+{
+	t->c = c;
+	t->rows = 0;
+	t->bw = digits(max_block) > 5 ? digits(max_block) : 5;
+	t->sw = digits(max_spare) > 11 ? digits(max_spare) : 11;
+}
+
+int ctl_entries_row(const struct dmr_entry *e, void *data)
+{
+	struct ctl_entries *t = data;
+	FILE *out = t->c->out;
+
+	if (!t->rows++)
+		fprintf(out, "%*s  %-8s  %*s\n", t->bw, "BLOCK", "STATE", t->sw,
+			"SPARE BLOCK");
+	if (e->state == DMR_ENTRY_PENDING || e->state == DMR_ENTRY_COPYING)
+		fprintf(out, "%*" PRIu64 "  %-8s  %*s\n", t->bw, e->block,
+			dmr_entry_state_name(e->state), t->sw, "-");
+	else
+		fprintf(out, "%*" PRIu64 "  %-8s  %*" PRIu64 "\n", t->bw, e->block,
+			dmr_entry_state_name(e->state), t->sw, e->spare_block);
+	return ferror(out) ? -EIO : 0;
 }
 
 /* ---------------------------------------------------------------- tables */

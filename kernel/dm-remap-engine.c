@@ -295,7 +295,9 @@ static void remap_mark_pending(struct remap_c *rc, u64 block)
 		remap_meta_pending_del(rc, slot);
 		DMERR_LIMIT("%s: no memory to record pending block %llu",
 			    remap_name(rc), block);
+		return;
 	}
+	st->pending_event = true;
 }
 
 /*
@@ -329,6 +331,10 @@ static int remap_commit(struct remap_c *rc)
 		} else {
 			st->counts.remapped += n;
 		}
+	}
+	/* Monitors wait for events: one per commit that changed the table. */
+	if (n || st->pending_event) {
+		st->pending_event = false;
 		dm_table_event(rc->ti->table);
 	}
 	return r;
@@ -535,17 +541,18 @@ static bool remap_media_error(blk_status_t s)
 	return s == BLK_STS_IOERR || s == BLK_STS_MEDIUM;
 }
 
-/* One more failing block in a row; after the budget, main has failed. */
-static void remap_streak(struct remap_c *rc, unsigned int nr)
+/* More failing blocks in a row; after the budget, main has failed. */
+static void remap_streak(struct remap_c *rc, bool write, unsigned int nr)
 {
 	unsigned int budget = READ_ONCE(failure_budget);
+	unsigned int streak = READ_ONCE(rc->fail_streak[write]) + nr;
 
-	WRITE_ONCE(rc->fail_streak, READ_ONCE(rc->fail_streak) + nr);
-	if (!budget || READ_ONCE(rc->fail_streak) <= budget || rc->main_failed)
+	WRITE_ONCE(rc->fail_streak[write], streak);
+	if (!budget || streak <= budget || rc->main_failed)
 		return;
 	WRITE_ONCE(rc->main_failed, true);
-	DMERR("%s: %u blocks of main failed in a row: taking main as failed, errors are now returned (reload the table to retry)",
-	      remap_name(rc), rc->fail_streak);
+	DMERR("%s: %u %s of main failed in a row: taking main as failed, errors are now returned (reload the table to retry)",
+	      remap_name(rc), streak, write ? "block writes" : "block reads");
 	dm_table_event(rc->ti->table);
 }
 
@@ -555,7 +562,7 @@ static void remap_bad_on_main(struct remap_c *rc, struct remap_recovery *rv,
 {
 	u64 i;
 
-	remap_streak(rc, nr);
+	remap_streak(rc, rv->write, nr);
 	for (i = off; i < off + nr; i++) {
 		u64 block = rv->block + i;
 
@@ -685,7 +692,7 @@ static void remap_probe(struct remap_c *rc, struct remap_recovery *rv,
 
 		if (!s) {
 			if (on_main)
-				WRITE_ONCE(rc->fail_streak, 0);
+				WRITE_ONCE(rc->fail_streak[rv->write], 0);
 			continue;
 		}
 		if (rv->stop)
@@ -1102,6 +1109,7 @@ int remap_clear_pending(struct remap_c *rc, u64 block)
 			goto out;
 		remap_table_erase(st, block);
 		remap_meta_pending_del(rc, rs_spare(e));
+		st->pending_event = true;
 		r = remap_commit(rc);
 	}
 out:

@@ -243,9 +243,11 @@ static int remap_end_io(struct dm_target *ti, struct bio *bio,
 		return DM_ENDIO_DONE;
 	remap_uncount_write(rc, io);
 	if (likely(!*error)) {
-		if (unlikely(READ_ONCE(rc->fail_streak)) && !(io->flags & RIO_SPARE) &&
+		bool w = op_is_write(bio_op(bio));
+
+		if (unlikely(READ_ONCE(rc->fail_streak[w])) && !(io->flags & RIO_SPARE) &&
 		    io->iter.bi_size)
-			WRITE_ONCE(rc->fail_streak, 0);
+			WRITE_ONCE(rc->fail_streak[w], 0);
 		return DM_ENDIO_DONE;
 	}
 

@@ -127,6 +127,7 @@ struct remap_store {
 	unsigned int slot_shift;	/* spare block k at spare_start + (k << slot_shift) */
 	u64 spare_next;			/* next never-used spare block */
 	bool exhausted_logged;
+	bool pending_event;		/* pending blocks changed since the last event */
 	struct remap_counts counts;
 	struct remap_stats __percpu *stats;
 	time64_t counters_since;	/* load of the store, or clear_stats */
@@ -150,7 +151,9 @@ struct remap_c {
 	bool spare_fua;			/* spare caches writes, main does not */
 	bool writable;			/* the table may write (not --readonly) */
 	bool main_failed;		/* failure budget spent: errors pass through */
-	unsigned int fail_streak;	/* failing blocks in a row, reset by a success */
+	/* Failing blocks of main in a row, reads and writes apart (a disk may
+	 * still read when it can no longer write); reset by a success. */
+	unsigned int fail_streak[2];
 
 	/* Bios waiting for the worker. */
 	spinlock_t lock;

@@ -30,7 +30,7 @@ DMR_EXPORT int dmr_set_suppress(struct dmr_ctx *ctx, const char *name, bool on)
 /* The device exists, is a dm-remap device and @block is within it. */
 static int check_block(struct dmr_ctx *ctx, const char *name, uint64_t block)
 {
-	struct dmr_status st;
+	struct dmr_status st = { .size = sizeof(st) };
 	uint64_t blocks;
 	int r = dmr_status(ctx, name, &st);
 
@@ -39,7 +39,7 @@ static int check_block(struct dmr_ctx *ctx, const char *name, uint64_t block)
 	blocks = st.length / (st.block_size >> 9);
 	if (block >= blocks)
 		return dmri_fail(ctx, EINVAL,
-				 "block %" PRIu64 " is beyond '%s' (%" PRIu64 " blocks of %u bytes)",
+				 "block %" PRIu64 " is beyond '%s' (%" PRIu64 " blocks of %" PRIu64 " bytes)",
 				 block, name, blocks, st.block_size);
 	return 0;
 }

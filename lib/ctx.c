@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "dmr-internal.h"
 
@@ -17,12 +18,64 @@ DMR_EXPORT int dmr_ctx_new(struct dmr_ctx **ctx)
 	if (!ctx)
 		return -EINVAL;
 	*ctx = calloc(1, sizeof(**ctx));
-	return *ctx ? 0 : -ENOMEM;
+	if (!*ctx)
+		return -ENOMEM;
+	(*ctx)->log_level = DMR_LOG_NOTICE;
+	return 0;
 }
 
 DMR_EXPORT void dmr_ctx_free(struct dmr_ctx *ctx)
 {
+	if (!ctx)
+		return;
+	dmri_dm_release(ctx);
+	free(ctx->tool);
+	free(ctx->tool_version);
 	free(ctx);
+}
+
+DMR_EXPORT int dmr_set_producer(struct dmr_ctx *ctx, const char *tool,
+				const char *version)
+{
+	char *t = NULL, *v = NULL;
+
+	if (!ctx)
+		return -EINVAL;
+	if ((tool && !(t = strdup(tool))) || (version && !(v = strdup(version)))) {
+		free(t);
+		return -ENOMEM;
+	}
+	free(ctx->tool);
+	free(ctx->tool_version);
+	ctx->tool = t;
+	ctx->tool_version = v;
+	return 0;
+}
+
+DMR_EXPORT void dmr_set_log_level(struct dmr_ctx *ctx, int level)
+{
+	if (ctx)
+		ctx->log_level = level;
+}
+
+bool dmri_logs(const struct dmr_ctx *ctx, int level)
+{
+	return ctx->log_fn && level <= ctx->log_level;
+}
+
+int dmri_copy_in(void *dst, size_t dst_size, const void *src, size_t min)
+{
+	size_t size = *(const size_t *)src, i;
+
+	memset(dst, 0, dst_size);
+	if (size < min || size > 65536)
+		return -EINVAL;
+	for (i = dst_size; i < size; i++)
+		if (((const unsigned char *)src)[i])
+			return -E2BIG;
+	memcpy(dst, src, size < dst_size ? size : dst_size);
+	*(size_t *)dst = dst_size;
+	return 0;
 }
 
 DMR_EXPORT const char *dmr_error(const struct dmr_ctx *ctx)
@@ -75,7 +128,7 @@ void dmri_log(struct dmr_ctx *ctx, int level, const char *fmt, ...)
 	char msg[1024];
 	va_list ap;
 
-	if (!ctx->log_fn)
+	if (!dmri_logs(ctx, level))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);

@@ -2,6 +2,7 @@
 /*
  * Life cycle of dm-remap devices: target version, create, remove, list.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,34 +24,35 @@ DMR_EXPORT int dmr_target_version(struct dmr_ctx *ctx, unsigned int version[3])
 	return 0;
 }
 
+/* The 2.0 layout of struct dmr_create_opts. */
+#define CREATE_OPTS_MIN_SIZE \
+	(offsetof(struct dmr_create_opts, format) + sizeof(bool))
+
 DMR_EXPORT int dmr_create(struct dmr_ctx *ctx, const char *name,
 			  const char *main_dev, const char *spare_dev,
 			  const struct dmr_create_opts *opts)
 {
-	return dmr_create_ex(ctx, name, main_dev, spare_dev, opts, 0);
-}
-
-DMR_EXPORT int dmr_create_ex(struct dmr_ctx *ctx, const char *name,
-			     const char *main_dev, const char *spare_dev,
-			     const struct dmr_create_opts *opts, unsigned int flags)
-{
-	static const struct dmr_create_opts defaults = {
-		.suppress = DMR_SUPPRESS_DEFAULT,
-	};
+	struct dmr_create_opts o = { .size = sizeof(o) };
 	struct dmri_create_plan plan;
 	struct dmri_dev d;
 	char params[128];
 	int r;
 
 	dmri_clear(ctx);
-	if (!opts)
-		opts = &defaults;
-	if (flags & ~DMR_CREATE_FORCE)
-		return dmri_fail(ctx, EINVAL, "unknown create flags %#x", flags);
-	if (opts->suppress < DMR_SUPPRESS_DEFAULT ||
-	    opts->suppress > DMR_SUPPRESS_ON)
+	if (opts) {
+		r = dmri_copy_in(&o, sizeof(o), opts, CREATE_OPTS_MIN_SIZE);
+		if (r == -E2BIG)
+			return dmri_fail(ctx, r,
+					 "create options this library (%s) does not know are set",
+					 dmr_library_version());
+		if (r)
+			return dmri_fail(ctx, r, "create options: size not set");
+	}
+	if (o.flags & ~DMR_CREATE_FORCE)
+		return dmri_fail(ctx, EINVAL, "unknown create flags %#x", o.flags);
+	if (o.suppress > DMR_SUPPRESS_ON)
 		return dmri_fail(ctx, EINVAL, "invalid suppress option %d",
-				 opts->suppress);
+				 o.suppress);
 	r = dmri_validate_name(ctx, name);
 	if (r)
 		return r;
@@ -60,11 +62,11 @@ DMR_EXPORT int dmr_create_ex(struct dmr_ctx *ctx, const char *name,
 	if (d.exists)
 		return dmri_fail(ctx, EEXIST, "a device named '%s' already exists",
 				 name);
-	r = dmri_validate_create(ctx, name, main_dev, spare_dev, opts, flags,
+	r = dmri_validate_create(ctx, name, main_dev, spare_dev, &o, o.flags,
 				 &plan);
 	if (r)
 		return r;
-	r = dmri_create_params(&plan, opts, params, sizeof(params));
+	r = dmri_create_params(&plan, &o, params, sizeof(params));
 	if (r)
 		return dmri_fail(ctx, r, "table line too long");
 	return dmri_dm_create(ctx, name, plan.uuid, plan.length, params);

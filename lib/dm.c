@@ -5,13 +5,17 @@
  * runs (or DM_DISABLE_UDEV is set) libdevmapper makes the /dev/mapper node
  * itself, and we check that it did.
  *
- * libdevmapper's log hook is process-wide: ours files every error line
- * into the context of the call running on this thread (a thread-local
- * pointer set around each libdevmapper call that can fail) and drops
- * everything else.  A failure's message ends with those lines, each on a
- * line of its own after "libdevmapper: ".
+ * libdevmapper's log hook is process-wide: ours is installed while at
+ * least one context that made a dm call exists (a reference per context,
+ * as cryptsetup's dm_backend_init/exit), and removed, with dm_lib_release,
+ * when the last one is freed.  It hands every line of the call running on
+ * this thread (a thread-local pointer set around each libdevmapper call)
+ * to that context's log function, and files the error lines into the
+ * context too: a failure's message ends with them, each on a line of its
+ * own after "libdevmapper: ".  Lines outside a libdmremap call are dropped.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <libdevmapper.h>
 #include <pthread.h>
@@ -24,28 +28,34 @@
 #include "dmr-internal.h"
 
 static __thread struct dmr_ctx *dm_current;
-static pthread_once_t dm_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t dm_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned int dm_users;
 
 static void dm_log_hook(int level, const char *file, int line,
 			int dm_errno_or_class, const char *f, ...)
 {
 	struct dmr_ctx *ctx = dm_current;
+	char msg[1024];
 	va_list ap;
 	size_t n;
+	int lvl = level & 7;	/* the low bits are the syslog level */
 
 	(void)file;
 	(void)line;
 	(void)dm_errno_or_class;
-	/* The low bits are the syslog level; higher bits are flags. */
-	if (!ctx || (level & 7) > LOG_ERR)
+	if (!ctx || (lvl > LOG_ERR && !dmri_logs(ctx, lvl)))
 		return;
-	/* Keep every line: the first one often says why (permission). */
+	va_start(ap, f);
+	vsnprintf(msg, sizeof(msg), f, ap);
+	va_end(ap);
+	dmri_log(ctx, lvl, "libdevmapper: %s", msg);
+	if (lvl > LOG_ERR)
+		return;
+	/* Keep every error line: the first one often says why (permission). */
 	n = strlen(ctx->dm_log);
 	if (n && n + 1 < sizeof(ctx->dm_log))
 		ctx->dm_log[n++] = '\n';
-	va_start(ap, f);
-	vsnprintf(ctx->dm_log + n, sizeof(ctx->dm_log) - n, f, ap);
-	va_end(ap);
+	snprintf(ctx->dm_log + n, sizeof(ctx->dm_log) - n, "%s", msg);
 }
 
 /* Appends the current call's libdevmapper lines to the message; returns @r. */
@@ -74,10 +84,48 @@ static int add_dm_log(struct dmr_ctx *ctx, int r)
 /* What a refused permission means for most users (cryptsetup's words). */
 #define NON_ROOT "running as a non-root user"
 
-static void dm_setup(void)
+/* The context's reference on the dm backend (our log hook, udev sync). */
+static void dm_acquire(struct dmr_ctx *ctx)
 {
-	dm_log_with_errno_init(dm_log_hook);
-	dm_udev_set_sync_support(1);
+	if (ctx->dm_user)
+		return;
+	pthread_mutex_lock(&dm_lock);
+	if (!dm_users++) {
+		dm_log_with_errno_init(dm_log_hook);
+		dm_udev_set_sync_support(1);
+	}
+	pthread_mutex_unlock(&dm_lock);
+	ctx->dm_user = true;
+}
+
+void dmri_dm_release(struct dmr_ctx *ctx)
+{
+	if (!ctx->dm_user)
+		return;
+	ctx->dm_user = false;
+	pthread_mutex_lock(&dm_lock);
+	if (!--dm_users) {
+		dm_log_with_errno_init(NULL);	/* libdevmapper's own again */
+		dm_lib_release();
+	}
+	pthread_mutex_unlock(&dm_lock);
+}
+
+static const char *const task_names[] = {
+	[DM_DEVICE_CREATE] = "create", [DM_DEVICE_RELOAD] = "reload",
+	[DM_DEVICE_REMOVE] = "remove", [DM_DEVICE_RESUME] = "resume",
+	[DM_DEVICE_INFO] = "info", [DM_DEVICE_STATUS] = "status",
+	[DM_DEVICE_TABLE] = "table", [DM_DEVICE_LIST] = "list",
+	[DM_DEVICE_LIST_VERSIONS] = "list versions",
+	[DM_DEVICE_TARGET_MSG] = "message",
+};
+
+static const char *task_name(int type)
+{
+	if (type < 0 || (size_t)type >= sizeof(task_names) / sizeof(task_names[0]) ||
+	    !task_names[type])
+		return "task";
+	return task_names[type];
 }
 
 /* A new task for @type on device @name (NULL: none); 0 or a negative errno. */
@@ -87,7 +135,9 @@ static int task(struct dmr_ctx *ctx, int type, const char *name,
 	struct dm_task *dmt = NULL;
 	bool named;
 
-	pthread_once(&dm_once, dm_setup);
+	dm_acquire(ctx);
+	dmri_debug(ctx, "dm: %s%s%s", task_name(type), name ? " " : "",
+		   name ? name : "");
 	dm_current = ctx;
 	ctx->dm_log[0] = '\0';
 	dmt = dm_task_create(type);
@@ -256,6 +306,9 @@ int dmri_dm_query(struct dmr_ctx *ctx, const char *name, bool status,
 					  &params);
 		if (!type)
 			continue;
+		dmri_debug(ctx, "dm: %s %s: %" PRIu64 " %" PRIu64 " %s %s",
+			   status ? "status" : "table", name, start, length,
+			   type, params ? params : "");
 		if (!d->nr_targets++) {
 			snprintf(d->type, sizeof(d->type), "%s", type);
 			d->start = start;
@@ -295,7 +348,7 @@ static int remove_dev(struct dmr_ctx *ctx, const char *name)
 /* Remove a half-made device without losing the first failure's message. */
 static void undo_create(const char *name)
 {
-	struct dmr_ctx scratch = { .error = "" };
+	struct dmr_ctx scratch = { .error = "", .dm_user = true };
 
 	remove_dev(&scratch, name);
 }
@@ -303,7 +356,7 @@ static void undo_create(const char *name)
 /* Is the remap target loaded?  Asked without touching @ctx's message. */
 static bool target_loaded(void)
 {
-	struct dmr_ctx scratch = { .error = "" };
+	struct dmr_ctx scratch = { .error = "", .dm_user = true };
 	unsigned int v[3];
 
 	return dmri_dm_target_version(&scratch, DMRI_TARGET, v) != -EOPNOTSUPP;
@@ -394,6 +447,13 @@ int dmri_dm_create(struct dmr_ctx *ctx, const char *name, const char *uuid,
 	return 0;
 }
 
+void dmri_dm_node(const char *name, char *path, size_t size)
+{
+	dmri_strf(path, size, "%s/%s", dm_dir(), name);
+	if (access(path, F_OK))
+		path[0] = '\0';
+}
+
 int dmri_dm_remove(struct dmr_ctx *ctx, const char *name)
 {
 	int r = remove_dev(ctx, name);
@@ -477,6 +537,10 @@ int dmri_dm_message(struct dmr_ctx *ctx, const char *name, const char *msg,
 		r = failed(ctx, r, "device-mapper message", name);
 	else {
 		resp = dm_task_get_message_response(dmt);
+		if (dmri_logs(ctx, DMR_LOG_DEBUG))
+			dmri_debug(ctx, "dm: message '%s' to %s: reply %zu bytes: %.200s%s",
+				   msg, name, resp ? strlen(resp) : 0,
+				   resp ? resp : "", resp && strlen(resp) > 200 ? "..." : "");
 		*reply = strdup(resp ? resp : "");
 		if (!*reply)
 			r = dmri_fail(ctx, ENOMEM, "out of memory");

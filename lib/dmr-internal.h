@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "dmremap.h"
@@ -24,6 +25,9 @@ struct dmr_ctx {
 	char dm_log[768];
 	dmr_log_fn log_fn;
 	void *log_data;
+	int log_level;			/* most verbose level passed on */
+	bool dm_user;			/* holds a reference on the dm backend */
+	char *tool, *tool_version;	/* the JSON producer, or NULL */
 	dmr_confirm_fn confirm_fn;
 	void *confirm_data;
 	/* Where sysfs is ("" = /sys); the tests point it at a fake tree. */
@@ -35,6 +39,19 @@ struct dmr_ctx {
 /* A notice or warning through the log function, if there is one. */
 void dmri_log(struct dmr_ctx *ctx, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Would a message at @level reach the log function? */
+bool dmri_logs(const struct dmr_ctx *ctx, int level);
+/* A debug line ("dm: ..."). */
+#define dmri_debug(ctx, ...) dmri_log(ctx, DMR_LOG_DEBUG, __VA_ARGS__)
+/*
+ * A caller-provided size-first struct into @dst (@dst_size bytes, zeroed
+ * first): copies min(src->size, dst_size) bytes; -EINVAL if src->size is
+ * below @min, -E2BIG if it is bigger than @dst_size with a non-zero byte
+ * there (Linux's copy_struct_from_user).
+ */
+int dmri_copy_in(void *dst, size_t dst_size, const void *src, size_t min);
+/* The dm backend reference of @ctx is dropped (dmr_ctx_free). */
+void dmri_dm_release(struct dmr_ctx *ctx);
 /* snprintf where truncation is intended (long paths, ids cut to size). */
 void dmri_strf(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -79,6 +96,8 @@ int dmri_dm_query(struct dmr_ctx *ctx, const char *name, bool status,
 int dmri_dm_create(struct dmr_ctx *ctx, const char *name, const char *uuid,
 		   uint64_t length, const char *params);
 int dmri_dm_remove(struct dmr_ctx *ctx, const char *name);
+/* The node of dm device @name (dm_dir()/name) into @path if it exists, else "". */
+void dmri_dm_node(const char *name, char *path, size_t size);
 int dmri_dm_names(struct dmr_ctx *ctx, char ***names, size_t *count);
 /* Sends @msg to sector 0; *reply is malloc'd ("" if none). */
 int dmri_dm_message(struct dmr_ctx *ctx, const char *name, const char *msg,
@@ -159,6 +178,13 @@ int dmri_read_sb(int fd, struct dmr_sb *sb);
 
 /* --------------------------------------------------------- status.c */
 
+/* The 2.0 layout: the smallest struct dmr_status a caller may pass. */
+#define DMRI_STATUS_MIN_SIZE \
+	(offsetof(struct dmr_status, suspended) + sizeof(bool))
+
+/* A v2+ status line (after the target name) into @st's counters. */
+int dmri_parse_status_line(struct dmr_ctx *ctx, const char *line,
+			   struct dmr_status *st);
 int dmri_parse_table_params(struct dmr_ctx *ctx, const char *params,
 			    struct dmr_status *st);
 int dmri_parse_stats(struct dmr_ctx *ctx, const char *reply,
@@ -174,9 +200,31 @@ int dmri_parse_remap_reply(struct dmr_ctx *ctx, const char *reply,
 
 /* -------------------------------------------------------- entries.c */
 
-/* Appends one page; *next = start of the next page, or UINT64_MAX. */
+/*
+ * Calls @fn for each entry of one page (blocks above *last, in order;
+ * *last updated, UINT64_MAX before the first); *next = start of the next
+ * page, or UINT64_MAX.  A non-zero return of @fn stops and is returned.
+ */
 int dmri_parse_list_page(struct dmr_ctx *ctx, const char *reply,
-			 struct dmr_entry **entries, size_t *count,
-			 size_t *cap, uint64_t *next);
+			 dmr_entry_fn fn, void *data, uint64_t *last,
+			 uint64_t *next);
+
+/* ------------------------------------------------------------ dump.c */
+
+/* The entries of a dump (dmr_dump_entry). */
+struct dmri_dump {
+	struct dmr_dump pub;
+	struct dmr_entry *entries;
+};
+
+/* ----------------------------------------------------------- health.c */
+
+/* Percentage of spare blocks used, rounded down, at most 100. */
+unsigned int dmri_used_pct(const struct dmr_status *st);
+
+/* ------------------------------------------------------------ json.c */
+
+/* ISO 8601 UTC of @t into @buf (>= 21 bytes); false if not representable. */
+bool dmri_iso_time(int64_t t, char *buf, size_t size);
 
 #endif

@@ -226,13 +226,14 @@ static int cmp_raw(const void *pa, const void *pb)
  * newer wins and the other counts as retired (equal generations are
  * corruption); REMAPPED beats PENDING; duplicate PENDING slots are one.
  */
-static int resolve(struct reader *rd, struct dmr_dump *d)
+static int resolve(struct reader *rd, struct dmri_dump *dd)
 {
+	struct dmr_dump *d = &dd->pub;
 	size_t i, j;
 
 	qsort(rd->raw, rd->nr, sizeof(*rd->raw), cmp_raw);
-	d->entries = calloc(rd->nr ? rd->nr : 1, sizeof(*d->entries));
-	if (!d->entries)
+	dd->entries = calloc(rd->nr ? rd->nr : 1, sizeof(*dd->entries));
+	if (!dd->entries)
 		return dmri_fail(rd->ctx, ENOMEM, "out of memory");
 	for (i = 0; i < rd->nr; i = j) {
 		const struct raw_entry *e = &rd->raw[i];
@@ -246,8 +247,8 @@ static int resolve(struct reader *rd, struct dmr_dump *d)
 						 e->block, rd->path);
 			d->retired++;
 		}
-		d->entries[d->nr_entries++] = (struct dmr_entry){
-			.block = e->block, .state = e->state,
+		dd->entries[d->nr_entries++] = (struct dmr_entry){
+			.size = sizeof(struct dmr_entry), .block = e->block, .state = e->state,
 			.spare_block = e->spare,
 		};
 	}
@@ -258,6 +259,7 @@ DMR_EXPORT int dmr_dump(struct dmr_ctx *ctx, const char *spare_dev,
 			struct dmr_dump **dump)
 {
 	struct reader rd = { .ctx = ctx, .path = spare_dev, .fd = -1 };
+	struct dmri_dump *dd;
 	struct dmr_dump *d;
 	struct dmr_sb sb;
 	int r;
@@ -268,14 +270,20 @@ DMR_EXPORT int dmr_dump(struct dmr_ctx *ctx, const char *spare_dev,
 	*dump = NULL;
 	if (!spare_dev || !*spare_dev)
 		return dmri_fail(ctx, EINVAL, "no spare device given");
-	d = calloc(1, sizeof(*d));
-	if (!d)
+	dd = calloc(1, sizeof(*dd));
+	if (!dd)
 		return dmri_fail(ctx, ENOMEM, "out of memory");
+	d = &dd->pub;
+	d->size = sizeof(*d);
+	d->spare_path = strdup(spare_dev);
+	if (!d->spare_path) {
+		free(dd);
+		return dmri_fail(ctx, ENOMEM, "out of memory");
+	}
 	r = open_spare(ctx, spare_dev, &rd.fd);
 	if (!r)
 		r = read_sb(&rd, d, &sb);
 	if (!r) {
-		snprintf(d->spare_path, sizeof(d->spare_path), "%s", spare_dev);
 		d->format_version = sb.version;
 		d->generation = sb.generation;
 		d->state = sb.state;
@@ -287,7 +295,7 @@ DMR_EXPORT int dmr_dump(struct dmr_ctx *ctx, const char *spare_dev,
 		d->remap_slots = sb.geo.remap_slots;
 		d->pending_slots = sb.geo.pending_slots;
 		d->meta_blocks = sb.geo.meta_blocks;
-		d->created = sb.created;
+		d->created = sb.created > INT64_MAX ? -1 : (int64_t)sb.created;
 		snprintf(d->uuid, sizeof(d->uuid), "%s", sb.uuid);
 		d->format_id = sb.format_id;
 		d->slot_size = sb.slot_size;
@@ -296,7 +304,7 @@ DMR_EXPORT int dmr_dump(struct dmr_ctx *ctx, const char *spare_dev,
 		r = read_table(&rd, d, &sb);
 	}
 	if (!r)
-		r = resolve(&rd, d);
+		r = resolve(&rd, dd);
 	if (rd.fd >= 0)
 		close(rd.fd);
 	free(rd.raw);
@@ -308,10 +316,21 @@ DMR_EXPORT int dmr_dump(struct dmr_ctx *ctx, const char *spare_dev,
 	return 0;
 }
 
+DMR_EXPORT const struct dmr_entry *dmr_dump_entry(const struct dmr_dump *dump,
+						  size_t i)
+{
+	const struct dmri_dump *dd = (const struct dmri_dump *)dump;
+
+	return dump && i < dump->nr_entries ? &dd->entries[i] : NULL;
+}
+
 DMR_EXPORT void dmr_dump_free(struct dmr_dump *dump)
 {
+	struct dmri_dump *dd = (struct dmri_dump *)dump;
+
 	if (!dump)
 		return;
-	free(dump->entries);
-	free(dump);
+	free(dd->entries);
+	free(dump->spare_path);
+	free(dd);
 }

@@ -2,7 +2,8 @@
 /*
  * The remap table of a live device, paged through the kernel's
  * `list <start>` message: one line per entry, "<block> remapped <spare>",
- * "<block> pending -" or "<block> inflight <spare>", and a last line
+ * "<block> pending -", "<block> inflight <spare>", "<block> copying -" or
+ * "<block> lost <spare>", and a last line
  * "next <block>" when the reply was cut short.
  */
 #include <inttypes.h>
@@ -16,31 +17,16 @@ static const char *const state_names[] = {
 	[DMR_ENTRY_REMAPPED] = "remapped",
 	[DMR_ENTRY_PENDING] = "pending",
 	[DMR_ENTRY_INFLIGHT] = "inflight",
+	[DMR_ENTRY_COPYING] = "copying",
+	[DMR_ENTRY_LOST] = "lost",
 };
+#define NSTATES (sizeof(state_names) / sizeof(state_names[0]))
 
 DMR_EXPORT const char *dmr_entry_state_name(enum dmr_entry_state s)
 {
 	if ((unsigned int)s >= sizeof(state_names) / sizeof(state_names[0]))
 		return "unknown";
 	return state_names[s];
-}
-
-static int push(struct dmr_ctx *ctx, struct dmr_entry **entries,
-		size_t *count, size_t *cap, const struct dmr_entry *e)
-{
-	struct dmr_entry *n;
-
-	if (*count == *cap) {
-		size_t c = *cap ? 2 * *cap : 256;
-
-		n = reallocarray(*entries, c, sizeof(*n));
-		if (!n)
-			return dmri_fail(ctx, ENOMEM, "out of memory");
-		*entries = n;
-		*cap = c;
-	}
-	(*entries)[(*count)++] = *e;
-	return 0;
 }
 
 static int bad_line(struct dmr_ctx *ctx, const char *line)
@@ -50,11 +36,11 @@ static int bad_line(struct dmr_ctx *ctx, const char *line)
 }
 
 int dmri_parse_list_page(struct dmr_ctx *ctx, const char *reply,
-			 struct dmr_entry **entries, size_t *count,
-			 size_t *cap, uint64_t *next)
+			 dmr_entry_fn fn, void *data, uint64_t *last,
+			 uint64_t *next)
 {
 	const char *p = reply, *line, *w;
-	struct dmr_entry e;
+	struct dmr_entry e = { .size = sizeof(e) };
 	unsigned int s;
 	size_t n;
 	int r;
@@ -75,28 +61,31 @@ int dmri_parse_list_page(struct dmr_ctx *ctx, const char *reply,
 		if (dmri_word_is(w, n, "next")) {
 			n = dmri_next_word(&p, &w);
 			if (dmri_parse_u64(w, n, next) || *next == UINT64_MAX ||
-			    (*count && *next <= (*entries)[*count - 1].block))
+			    (*last != UINT64_MAX && *next <= *last))
 				return bad_line(ctx, line);
 		} else {
-			if (dmri_parse_u64(w, n, &e.block))
+			if (dmri_parse_u64(w, n, &e.block) || e.block == UINT64_MAX)
 				return bad_line(ctx, line);
 			n = dmri_next_word(&p, &w);
-			for (s = 0; s < sizeof(state_names) / sizeof(state_names[0]); s++)
+			for (s = 0; s < NSTATES; s++)
 				if (dmri_word_is(w, n, state_names[s]))
 					break;
-			if (s == sizeof(state_names) / sizeof(state_names[0]))
+			if (s == NSTATES)
 				return bad_line(ctx, line);
 			e.state = (enum dmr_entry_state)s;
 			n = dmri_next_word(&p, &w);
 			e.spare_block = 0;
-			if (e.state == DMR_ENTRY_PENDING ?
+			if (e.state == DMR_ENTRY_PENDING || e.state == DMR_ENTRY_COPYING ?
 			    !dmri_word_is(w, n, "-") :
 			    dmri_parse_u64(w, n, &e.spare_block))
 				return bad_line(ctx, line);
 			/* The kernel lists in increasing block order. */
-			if (*count && e.block <= (*entries)[*count - 1].block)
+			if (*last != UINT64_MAX && e.block <= *last)
 				return bad_line(ctx, line);
-			r = push(ctx, entries, count, cap, &e);
+			if (dmri_next_word(&p, &w))
+				return bad_line(ctx, line);
+			*last = e.block;
+			r = fn(&e, data);
 			if (r)
 				return r;
 		}
@@ -108,21 +97,17 @@ int dmri_parse_list_page(struct dmr_ctx *ctx, const char *reply,
 	return 0;
 }
 
-DMR_EXPORT int dmr_list_entries(struct dmr_ctx *ctx, const char *name,
-				struct dmr_entry **entries, size_t *count)
+DMR_EXPORT int dmr_entries_foreach(struct dmr_ctx *ctx, const char *name,
+				   dmr_entry_fn fn, void *data)
 {
-	struct dmr_entry *v = NULL;
-	size_t n = 0, cap = 0;
-	uint64_t start = 0, next;
+	uint64_t start = 0, next, last = UINT64_MAX;
 	struct dmri_dev d;
 	char msg[48], *reply;
 	int r;
 
 	dmri_clear(ctx);
-	if (!entries || !count)
-		return dmri_fail(ctx, EINVAL, "no result pointers");
-	*entries = NULL;
-	*count = 0;
+	if (!fn)
+		return dmri_fail(ctx, EINVAL, "no entry function");
 	r = dmri_remap_table(ctx, name, &d);
 	if (r)
 		return r;
@@ -132,7 +117,7 @@ DMR_EXPORT int dmr_list_entries(struct dmr_ctx *ctx, const char *name,
 		r = dmri_dm_message(ctx, name, msg, &reply);
 		if (r)
 			break;
-		r = dmri_parse_list_page(ctx, reply, &v, &n, &cap, &next);
+		r = dmri_parse_list_page(ctx, reply, fn, data, &last, &next);
 		free(reply);
 		if (r || next == UINT64_MAX)
 			break;
@@ -144,11 +129,5 @@ DMR_EXPORT int dmr_list_entries(struct dmr_ctx *ctx, const char *name,
 		}
 		start = next;
 	}
-	if (r) {
-		free(v);
-		return r;
-	}
-	*entries = v;
-	*count = n;
-	return 0;
+	return r;
 }

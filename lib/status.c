@@ -3,14 +3,15 @@
  * dmr_status: the table line, the v2+ status line and the `stats` reply of
  * a dm-remap device.
  */
+#include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dmr-internal.h"
 
-/* The fields of status format version 2 after the version itself. */
-#define STATUS_V2_FIELDS 13
 
 static const char *const khealth_names[] = {
 	[DMR_KHEALTH_OK] = "ok",
@@ -26,6 +27,33 @@ DMR_EXPORT const char *dmr_kernel_health_name(enum dmr_kernel_health h)
 	return khealth_names[h];
 }
 
+static const char *const failure_names[] = {
+	[DMR_FAILURE_NONE] = "none",
+	[DMR_FAILURE_METADATA] = "metadata",
+	[DMR_FAILURE_MAIN] = "main",
+	[DMR_FAILURE_LOST] = "lost",
+};
+
+DMR_EXPORT const char *dmr_failure_name(enum dmr_failure f)
+{
+	if ((unsigned int)f >= sizeof(failure_names) / sizeof(failure_names[0]))
+		return "unknown";
+	return failure_names[f];
+}
+
+/* A decimal int64 with an optional '-'. */
+static int parse_i64(const char *w, size_t n, int64_t *v)
+{
+	bool neg = n && w[0] == '-';
+	uint64_t u;
+
+	if (dmri_parse_u64(w + neg, n - neg, &u) ||
+	    u > (neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX))
+		return -EPROTO;
+	*v = neg ? (int64_t)(0 - u) : (int64_t)u;
+	return 0;
+}
+
 static int parse_khealth(const char *w, size_t n, enum dmr_kernel_health *h)
 {
 	unsigned int i;
@@ -39,8 +67,8 @@ static int parse_khealth(const char *w, size_t n, enum dmr_kernel_health *h)
 	return -EPROTO;
 }
 
-DMR_EXPORT int dmr_parse_status_line(struct dmr_ctx *ctx, const char *line,
-				     struct dmr_status *st)
+int dmri_parse_status_line(struct dmr_ctx *ctx, const char *line,
+			   struct dmr_status *st)
 {
 	static const char *const names[] = {
 		"reads", "writes", "read_errors", "write_errors", "remapped",
@@ -52,8 +80,10 @@ DMR_EXPORT int dmr_parse_status_line(struct dmr_ctx *ctx, const char *line,
 		&st->remapped, &st->pending, &st->spare_used, &st->spare_total,
 		&st->retired, &st->errors_suppressed, &st->spare_errors,
 	};
-	uint64_t v[11], version;
+	uint64_t v[11], version, lost = 0;
 	enum dmr_kernel_health health;
+	enum dmr_failure failure = DMR_FAILURE_NONE;
+	int64_t since = 0;
 	const char *p = line, *w;
 	bool suppress;
 	unsigned int i;
@@ -103,17 +133,51 @@ DMR_EXPORT int dmr_parse_status_line(struct dmr_ctx *ctx, const char *line,
 		return dmri_fail(ctx, EPROTO,
 				 "bad 'health' field in status line: '%.*s'",
 				 (int)n, w);
-	/* Version 2 has exactly these fields; later ones append more. */
-	if (version == 2 && dmri_next_word(&p, &w))
+	/* Version 3 appends lost, failure and counters_since. */
+	if (version >= 3) {
+		n = dmri_next_word(&p, &w);
+		if (!n)
+			return dmri_fail(ctx, EPROTO,
+					 "status line too short: no 'lost' field");
+		if (dmri_parse_u64(w, n, &lost))
+			return dmri_fail(ctx, EPROTO,
+					 "bad 'lost' field in status line: '%.*s'",
+					 (int)n, w);
+		n = dmri_next_word(&p, &w);
+		for (i = 0; i < 4; i++)
+			if (dmri_word_is(w, n, failure_names[i]))
+				break;
+		if (!n)
+			return dmri_fail(ctx, EPROTO,
+					 "status line too short: no 'failure' field");
+		if (i == 4)
+			return dmri_fail(ctx, EPROTO,
+					 "bad 'failure' field in status line: '%.*s'",
+					 (int)n, w);
+		failure = (enum dmr_failure)i;
+		n = dmri_next_word(&p, &w);
+		if (!n)
+			return dmri_fail(ctx, EPROTO,
+					 "status line too short: no 'counters_since' field");
+		if (parse_i64(w, n, &since))
+			return dmri_fail(ctx, EPROTO,
+					 "bad 'counters_since' field in status line: '%.*s'",
+					 (int)n, w);
+	}
+	/* Versions 2 and 3 have exactly these fields; later ones append more. */
+	if (version <= 3 && dmri_next_word(&p, &w))
 		return dmri_fail(ctx, EPROTO,
-				 "unexpected field '%s' after a version 2 status line",
-				 w);
+				 "unexpected field '%s' after a version %u status line",
+				 w, (unsigned int)version);
 
 	st->status_version = (unsigned int)version;
 	for (i = 0; i < 11; i++)
 		*fields[i] = v[i];
 	st->suppress = suppress;
 	st->kernel_health = health;
+	st->lost = lost;
+	st->failure = failure;
+	st->counters_since = since;
 	return 0;
 }
 
@@ -143,28 +207,58 @@ int dmri_parse_table_params(struct dmr_ctx *ctx, const char *params,
 	return 0;
 }
 
+/* A hexadecimal u64 (format_id), 1 to 16 digits. */
+static int parse_hex64(const char *w, size_t n, uint64_t *v)
+{
+	uint64_t x = 0;
+	size_t i;
+
+	if (!n || n > 16)
+		return -EPROTO;
+	for (i = 0; i < n; i++) {
+		char c = w[i];
+		unsigned int d = c >= '0' && c <= '9' ? (unsigned int)(c - '0') :
+				 c >= 'a' && c <= 'f' ? (unsigned int)(c - 'a' + 10) : 16;
+
+		if (d > 15)
+			return -EPROTO;
+		x = x << 4 | d;
+	}
+	*v = x;
+	return 0;
+}
+
 int dmri_parse_stats(struct dmr_ctx *ctx, const char *reply,
 		     struct dmr_status *st)
 {
+	/* The first three are required; the rest came with target 1.1. */
 	static const char *const keys[] = {
 		"spare_start", "metadata_generation", "block_size",
+		"spare_stride", "format_version", "format_id",
 	};
-	uint64_t v[3];
-	bool seen[3] = { false, false, false };
+	enum { NKEYS = sizeof(keys) / sizeof(keys[0]), NREQ = 3 };
+	uint64_t v[NKEYS] = { 0 };
+	bool seen[NKEYS] = { false };
 	const char *p = reply, *w, *eq;
 	unsigned int i;
-	size_t n;
+	size_t n, kl;
 
 	while ((n = dmri_next_word(&p, &w))) {
 		eq = memchr(w, '=', n);
 		if (!eq)
 			return dmri_fail(ctx, EPROTO,
 					 "bad stats reply field '%.*s'", (int)n, w);
-		for (i = 0; i < 3; i++) {
-			if (!dmri_word_is(w, (size_t)(eq - w), keys[i]))
+		kl = (size_t)(eq - w);
+		for (i = 0; i < NKEYS; i++) {
+			int r;
+
+			if (!dmri_word_is(w, kl, keys[i]))
 				continue;
-			if (dmri_parse_u64(eq + 1, n - (size_t)(eq - w) - 1,
-					   &v[i]))
+			if (i == NKEYS - 1)
+				r = parse_hex64(eq + 1, n - kl - 1, &v[i]);
+			else
+				r = dmri_parse_u64(eq + 1, n - kl - 1, &v[i]);
+			if (r)
 				return dmri_fail(ctx, EPROTO,
 						 "bad stats reply field '%.*s'",
 						 (int)n, w);
@@ -173,7 +267,7 @@ int dmri_parse_stats(struct dmr_ctx *ctx, const char *reply,
 		if (*p == '\n')
 			p++;
 	}
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < NREQ; i++)
 		if (!seen[i])
 			return dmri_fail(ctx, EPROTO,
 					 "stats reply has no '%s'", keys[i]);
@@ -182,7 +276,10 @@ int dmri_parse_stats(struct dmr_ctx *ctx, const char *reply,
 				 (unsigned long long)v[2]);
 	st->spare_start = v[0];
 	st->metadata_generation = v[1];
-	st->block_size = (uint32_t)v[2];
+	st->block_size = v[2];
+	st->spare_stride = v[3];
+	st->format_version = v[4];
+	st->format_id = v[5];
 	return 0;
 }
 
@@ -211,24 +308,21 @@ int dmri_remap_table(struct dmr_ctx *ctx, const char *name, struct dmri_dev *d)
 	return 0;
 }
 
-DMR_EXPORT int dmr_status(struct dmr_ctx *ctx, const char *name,
-			  struct dmr_status *st)
+
+static int read_status(struct dmr_ctx *ctx, const char *name,
+		       struct dmr_status *st)
 {
 	struct dmri_dev d;
 	char *reply = NULL;
 	int r;
 
-	dmri_clear(ctx);
-	if (!st)
-		return dmri_fail(ctx, EINVAL, "no status buffer");
-	memset(st, 0, sizeof(*st));
 	r = dmri_remap_table(ctx, name, &d);
 	if (r)
 		return r;
-	snprintf(st->name, sizeof(st->name), "%s", name);
 	snprintf(st->uuid, sizeof(st->uuid), "%s", d.uuid);
-	st->dm_major = d.major;
-	st->dm_minor = d.minor;
+	st->dm.major = d.major;
+	st->dm.minor = d.minor;
+	dmri_dm_node(name, st->dm.path, sizeof(st->dm.path));
 	st->suspended = d.suspended;
 	st->start = d.start;
 	st->length = d.length;
@@ -242,7 +336,7 @@ DMR_EXPORT int dmr_status(struct dmr_ctx *ctx, const char *name,
 		return r;
 	if (d.nr_targets != 1 || strcmp(d.type, DMRI_TARGET))
 		r = dmri_fail(ctx, EAGAIN, "the table of '%s' changed", name);
-	else if ((r = dmr_parse_status_line(ctx, d.params, st))) {
+	else if ((r = dmri_parse_status_line(ctx, d.params, st))) {
 		char why[sizeof(ctx->error)];
 
 		snprintf(why, sizeof(why), "%s", ctx->error);
@@ -262,6 +356,35 @@ DMR_EXPORT int dmr_status(struct dmr_ctx *ctx, const char *name,
 	r = dmri_dm_target_version(ctx, DMRI_TARGET, st->target_version);
 	if (r)
 		return r;
-	st->taken = time(NULL);
+	st->taken = (int64_t)time(NULL);
 	return 0;
+}
+
+DMR_EXPORT int dmr_status(struct dmr_ctx *ctx, const char *name,
+			  struct dmr_status *st)
+{
+	struct dmr_status s;
+	size_t size;
+	int r;
+
+	dmri_clear(ctx);
+	if (!st || st->size < DMRI_STATUS_MIN_SIZE || st->size > 65536)
+		return dmri_fail(ctx, EINVAL,
+				 "no status buffer, or its size is not set");
+	size = st->size;
+	memset(&s, 0, sizeof(s));
+	snprintf(s.name, sizeof(s.name), "%s", name ? name : "");
+	r = read_status(ctx, name, &s);
+	if (r) {
+		/* A placeholder: the name and why it could not be read. */
+		memset((char *)&s + offsetof(struct dmr_status, uuid), 0,
+		       sizeof(s) - offsetof(struct dmr_status, uuid));
+		s.unreadable = r;
+		dmri_strf(s.error, sizeof(s.error), "%.*s",
+			  (int)strcspn(ctx->error, "\n"), ctx->error);
+	}
+	s.size = size < sizeof(s) ? size : sizeof(s);
+	memset(st, 0, size);
+	memcpy(st, &s, s.size);
+	return r;
 }

@@ -221,6 +221,7 @@ static void parse_line(struct parser *p, const char *s, size_t len)
 		p->oom = true;
 		return;
 	}
+	e->size = sizeof(*e);
 	e->line = p->line;
 	e->name = dup_n(p, f[0], fl[0]);
 	e->main = dup_n(p, f[1], fl[1]);
@@ -285,6 +286,7 @@ DMR_EXPORT int dmr_tab_parse(struct dmr_ctx *ctx, const char *text,
 	p.tab = calloc(1, sizeof(*p.tab));
 	if (!p.tab)
 		return dmri_fail(ctx, ENOMEM, "out of memory");
+	p.tab->size = sizeof(*p.tab);
 	p.tab->path = strdup(p.origin);
 	if (!p.tab->path)
 		p.oom = true;

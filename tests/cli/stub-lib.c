@@ -11,12 +11,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A broken promise of the caller: the test run stops here. */
+#define check(x) do { if (!(x)) { fprintf(stderr, "stub: %s:%d: %s\n", __FILE__, __LINE__, #x); abort(); } } while (0)
+
 #include "stub-lib.h"
 
 struct dmr_ctx {
 	char error[1024];
 	dmr_log_fn log_fn;
 	void *log_data;
+	int log_level;
 	dmr_confirm_fn confirm_fn;
 	void *confirm_data;
 };
@@ -50,6 +54,7 @@ struct dmr_status *stub_add_device(const char *name, uint64_t spare_used,
 {
 	struct dmr_status *st = &stub.dev[stub.ndev++];
 
+	st->size = sizeof(*st);
 	snprintf(st->name, sizeof(st->name), "%s", name);
 	snprintf(st->uuid, sizeof(st->uuid), "DMREMAP-%s", name);
 	snprintf(st->main.path, sizeof(st->main.path), "/dev/main-%s", name);
@@ -123,15 +128,10 @@ int dmr_target_version(struct dmr_ctx *ctx, unsigned int version[3])
 int dmr_create(struct dmr_ctx *ctx, const char *name, const char *main_dev,
 	       const char *spare_dev, const struct dmr_create_opts *opts)
 {
-	return dmr_create_ex(ctx, name, main_dev, spare_dev, opts, 0);
-}
-
-int dmr_create_ex(struct dmr_ctx *ctx, const char *name, const char *main_dev,
-		  const char *spare_dev, const struct dmr_create_opts *opts,
-		  unsigned int flags)
-{
 	stub.create_calls++;
-	stub.create_flags = flags;
+	if (!opts || opts->size != sizeof(*opts))
+		return fail(ctx, -EINVAL, "create options: size not set");
+	stub.create_flags = opts->flags;
 	if (stub.create_question) {
 		if (!ctx->confirm_fn || !ctx->confirm_fn(stub.create_question,
 							 ctx->confirm_data))
@@ -141,6 +141,8 @@ int dmr_create_ex(struct dmr_ctx *ctx, const char *name, const char *main_dev,
 	}
 	if (stub.create_note && ctx->log_fn)
 		ctx->log_fn(DMR_LOG_NOTICE, stub.create_note, ctx->log_data);
+	if (ctx->log_fn && ctx->log_level >= DMR_LOG_DEBUG)
+		ctx->log_fn(DMR_LOG_DEBUG, "libdevmapper: stub debug line", ctx->log_data);
 	snprintf(stub.create_name, sizeof(stub.create_name), "%s", name);
 	snprintf(stub.create_main, sizeof(stub.create_main), "%s", main_dev);
 	snprintf(stub.create_spare, sizeof(stub.create_spare), "%s", spare_dev);
@@ -189,18 +191,18 @@ int dmr_status(struct dmr_ctx *ctx, const char *name, struct dmr_status *st)
 	struct dmr_status *s = find(name);
 
 	stub.status_calls++;
-	if (!s)
+	if (!st || st->size != sizeof(*st))
+		return fail(ctx, -EINVAL, "status size not set");
+	if (!s) {
+		memset(st, 0, sizeof(*st));
+		st->size = sizeof(*st);
+		snprintf(st->name, sizeof(st->name), "%s", name);
+		st->unreadable = -ENOENT;
+		snprintf(st->error, sizeof(st->error), "no dm-remap device '%s'", name);
 		return fail(ctx, -ENOENT, "no dm-remap device '%s'", name);
+	}
 	*st = *s;
 	return 0;
-}
-
-int dmr_parse_status_line(struct dmr_ctx *ctx, const char *line,
-			  struct dmr_status *st)
-{
-	(void)line;
-	(void)st;
-	return fail(ctx, -EINVAL, "not used by dmremapctl");
 }
 
 const char *dmr_kernel_health_name(enum dmr_kernel_health h)
@@ -208,6 +210,13 @@ const char *dmr_kernel_health_name(enum dmr_kernel_health h)
 	static const char *const n[] = { "ok", "degraded", "exhausted", "failed" };
 
 	return n[h];
+}
+
+const char *dmr_failure_name(enum dmr_failure f)
+{
+	static const char *const n[] = { "none", "metadata", "main", "lost" };
+
+	return n[f];
 }
 
 int dmr_set_suppress(struct dmr_ctx *ctx, const char *name, bool on)
@@ -250,62 +259,121 @@ int dmr_clear_pending(struct dmr_ctx *ctx, const char *name, uint64_t block)
 		    (unsigned long long)block, name);
 }
 
-int dmr_list_entries(struct dmr_ctx *ctx, const char *name,
-		     struct dmr_entry **entries, size_t *count)
+int dmr_entries_foreach(struct dmr_ctx *ctx, const char *name,
+			dmr_entry_fn fn, void *data)
 {
+	size_t i;
+	int r;
+
 	stub.entries_calls++;
 	if (!find(name))
 		return fail(ctx, -ENOENT, "no dm-remap device '%s'", name);
-	*entries = calloc(stub.nentries + 1, sizeof(**entries));
-	if (!*entries)
-		return -ENOMEM;
-	memcpy(*entries, stub.entries, stub.nentries * sizeof(**entries));
-	*count = stub.nentries;
+	for (i = 0; i < stub.nentries; i++) {
+		r = fn(&stub.entries[i], data);
+		if (r)
+			return r;
+	}
 	return 0;
 }
 
 const char *dmr_entry_state_name(enum dmr_entry_state s)
 {
-	static const char *const n[] = { "remapped", "pending", "inflight" };
+	static const char *const n[] = { "remapped", "pending", "inflight", "copying",
+					 "lost" };
 
 	return n[s];
 }
 
 void dmr_thresholds_default(struct dmr_thresholds *t)
 {
+	check(t->size == sizeof(*t));
+	memset(t, 0, sizeof(*t));
+	t->size = sizeof(*t);
 	t->spare_warn_pct = 80;
 	t->spare_crit_pct = 95;
 	t->pending_warn = 1;
 	t->spare_errors_warn = 1;
 }
 
+struct dmr_health {
+	enum dmr_health_level level;
+	unsigned int pct;
+	size_t n;
+	struct dmr_reason r[8];
+};
+
 static void reason(struct dmr_health *h, enum dmr_health_level l,
 		   const char *code, const char *text)
 {
-	snprintf(h->reasons[h->nr_reasons].code, sizeof(h->reasons[0].code), "%s", code);
-	snprintf(h->reasons[h->nr_reasons].text, sizeof(h->reasons[0].text), "%s", text);
-	h->reasons[h->nr_reasons++].level = l;
+	h->r[h->n].size = sizeof(h->r[0]);
+	h->r[h->n].code = code;
+	h->r[h->n].text = text;
+	h->r[h->n++].level = l;
 	if (l > h->level)
 		h->level = l;
 }
 
-void dmr_health_eval(const struct dmr_status *st,
-		     const struct dmr_thresholds *t, struct dmr_health *h)
+int dmr_health_eval(const struct dmr_status *st,
+		    const struct dmr_thresholds *t, struct dmr_health **hp)
 {
-	struct dmr_thresholds def;
+	struct dmr_thresholds def = { .size = sizeof(def) };
+	struct dmr_health *h;
 
 	if (!t) {
 		dmr_thresholds_default(&def);
 		t = &def;
 	}
-	memset(h, 0, sizeof(*h));
-	h->spare_used_pct = (unsigned int)(st->spare_used * 100 / st->spare_total);
-	if (t->spare_crit_pct && h->spare_used_pct >= t->spare_crit_pct)
+	check(st->size == sizeof(*st));
+	check(t->size == sizeof(*t));
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	*hp = h;
+	if (st->unreadable) {
+		reason(h, DMR_HEALTH_UNKNOWN, "unreadable", "the status could not be read");
+		return 0;
+	}
+	h->pct = (unsigned int)(st->spare_used * 100 / st->spare_total);
+	if (st->status_version >= 3 && st->lost)
+		reason(h, DMR_HEALTH_CRITICAL, "blocks_lost", "blocks lost");
+	if (t->spare_crit_pct && h->pct >= t->spare_crit_pct)
 		reason(h, DMR_HEALTH_CRITICAL, "spare_usage", "spare nearly full");
-	else if (t->spare_warn_pct && h->spare_used_pct >= t->spare_warn_pct)
+	else if (t->spare_warn_pct && h->pct >= t->spare_warn_pct)
 		reason(h, DMR_HEALTH_WARNING, "spare_usage", "spare filling up");
+	if (t->remapped_crit && st->remapped >= t->remapped_crit)
+		reason(h, DMR_HEALTH_CRITICAL, "remapped_blocks", "many remapped blocks");
+	else if (t->remapped_warn && st->remapped >= t->remapped_warn)
+		reason(h, DMR_HEALTH_WARNING, "remapped_blocks", "remapped blocks");
 	if (st->pending >= t->pending_warn)
 		reason(h, DMR_HEALTH_WARNING, "pending", "pending blocks");
+	if (t->protection_off_warn && !st->suppress)
+		reason(h, DMR_HEALTH_WARNING, "protection_off", "suppress is off");
+	return 0;
+}
+
+void dmr_health_free(struct dmr_health *h)
+{
+	free(h);
+}
+
+enum dmr_health_level dmr_health_level(const struct dmr_health *h)
+{
+	return h->level;
+}
+
+unsigned int dmr_health_spare_used_pct(const struct dmr_health *h)
+{
+	return h->pct;
+}
+
+size_t dmr_health_nr_reasons(const struct dmr_health *h)
+{
+	return h ? h->n : 0;
+}
+
+const struct dmr_reason *dmr_health_reason(const struct dmr_health *h, size_t i)
+{
+	return i < h->n ? &h->r[i] : NULL;
 }
 
 const char *dmr_health_level_name(enum dmr_health_level l)
@@ -315,70 +383,108 @@ const char *dmr_health_level_name(enum dmr_health_level l)
 	return n[l];
 }
 
+struct stub_dump {
+	struct dmr_dump d;
+	struct dmr_entry e[STUB_MAX_ENTRIES];
+};
+
 int dmr_dump(struct dmr_ctx *ctx, const char *spare_dev, struct dmr_dump **dump)
 {
+	struct stub_dump *sd;
 	struct dmr_dump *d;
 
 	if (stub.dump_ret)
 		return fail(ctx, stub.dump_ret, "%s: scripted failure", spare_dev);
-	d = calloc(1, sizeof(*d));
-	if (!d)
+	sd = calloc(1, sizeof(*sd));
+	if (!sd)
 		return -ENOMEM;
-	snprintf(d->spare_path, sizeof(d->spare_path), "%s", spare_dev);
+	d = &sd->d;
+	d->size = sizeof(*d);
+	d->spare_path = strdup(spare_dev);
 	d->format_version = 1;
 	d->sb_a_valid = d->sb_b_valid = true;
 	d->block_size = 512;
+	d->created = -1;		/* not a time */
 	d->nr_entries = stub.nentries;
-	d->entries = calloc(stub.nentries + 1, sizeof(*d->entries));
-	if (!d->entries) {
-		free(d);
-		return -ENOMEM;
-	}
-	memcpy(d->entries, stub.entries, stub.nentries * sizeof(*d->entries));
+	memcpy(sd->e, stub.entries, stub.nentries * sizeof(*sd->e));
 	*dump = d;
 	return 0;
+}
+
+const struct dmr_entry *dmr_dump_entry(const struct dmr_dump *dump, size_t i)
+{
+	return i < dump->nr_entries ? &((const struct stub_dump *)dump)->e[i] : NULL;
 }
 
 void dmr_dump_free(struct dmr_dump *dump)
 {
 	if (dump)
-		free(dump->entries);
+		free(dump->spare_path);
 	free(dump);
 }
 
-static int json(struct dmr_ctx *ctx, char **out, const char *fmt, ...)
+/* The stub's documents: their arguments, left open like the library's. */
+static int json(struct dmr_ctx *ctx, unsigned int flags, FILE *f, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int json(struct dmr_ctx *ctx, unsigned int flags, FILE *f, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
+	if (flags & ~(DMR_JSON_PRETTY | DMR_JSON_OPEN))
+		return fail(ctx, -EINVAL, "flags");
 	va_start(ap, fmt);
-	n = vasprintf(out, fmt, ap);
+	vfprintf(f, fmt, ap);
 	va_end(ap);
-	return n < 0 ? fail(ctx, -ENOMEM, "out of memory") : 0;
+	fprintf(f, ",\"pretty\":%d%s", !!(flags & DMR_JSON_PRETTY),
+		flags & DMR_JSON_OPEN ? "" : "}\n");
+	return 0;
 }
 
-int dmr_json_status(struct dmr_ctx *ctx, const struct dmr_status *st,
-		    size_t count, const struct dmr_thresholds *t, bool pretty,
-		    char **out)
+int dmr_json_status(struct dmr_ctx *ctx, const struct dmr_status *const *st,
+		    size_t count, const struct dmr_thresholds *t,
+		    unsigned int flags, FILE *f)
 {
-	return json(ctx, out, "{\"devices\":%zu,\"first\":\"%s\",\"warn\":%u,\"pretty\":%d}",
-		    count, count ? st[0].name : "", t ? t->spare_warn_pct : 0, pretty);
+	size_t i, unknown = 0;
+
+	for (i = 0; i < count; i++)
+		unknown += st[i]->unreadable != 0;
+	return json(ctx, flags, f, "{\"devices\":%zu,\"unreadable\":%zu,\"first\":\"%s\",\"warn\":%u",
+		    count, unknown, count ? st[0]->name : "", t ? t->spare_warn_pct : 0);
 }
 
 int dmr_json_dump(struct dmr_ctx *ctx, const struct dmr_dump *dump,
-		  bool pretty, char **out)
+		  unsigned int flags, FILE *f)
 {
-	return json(ctx, out, "{\"spare\":\"%s\",\"entries\":%zu,\"pretty\":%d}",
-		    dump->spare_path, dump->nr_entries, pretty);
+	return json(ctx, flags, f, "{\"spare\":\"%s\",\"entries\":%zu",
+		    dump->spare_path, dump->nr_entries);
 }
 
 int dmr_json_entries(struct dmr_ctx *ctx, const char *name,
-		     const struct dmr_entry *entries, size_t count,
-		     bool pretty, char **out)
+		     unsigned int flags, FILE *f)
 {
-	(void)entries;
-	return json(ctx, out, "{\"device\":\"%s\",\"entries\":%zu,\"pretty\":%d}\n",
-		    name, count, pretty);
+	if (!find(name))
+		return fail(ctx, -ENOENT, "no dm-remap device '%s'", name);
+	if (stub.entries_fail_midway) {
+		fprintf(f, "{\"device\":\"%s\",\"entries\":[],\"entries_complete\":false",
+			name);
+		return fail(ctx, -ENXIO, "list of '%s' failed midway", name);
+	}
+	return json(ctx, flags, f, "{\"device\":\"%s\",\"entries\":%zu", name,
+		    stub.nentries);
+}
+
+void dmr_set_log_level(struct dmr_ctx *ctx, int level)
+{
+	ctx->log_level = level;
+}
+
+int dmr_set_producer(struct dmr_ctx *ctx, const char *tool, const char *version)
+{
+	(void)ctx;
+	check(!strcmp(tool, "dmremapctl"));
+	check(version != NULL);
+	return 0;
 }
 
 void dmr_set_log_fn(struct dmr_ctx *ctx, dmr_log_fn fn, void *data)

@@ -12,6 +12,7 @@ struct stub_state {
 	/* script */
 	int target_ret, create_ret, dump_ret;
 	int list_ret;			/* dmr_list fails with this */
+	bool entries_fail_midway;	/* dmr_json_entries fails after its start */
 	const char *list_error;		/* and this message */
 	enum dmr_remap_result remap_result;
 	struct dmr_status dev[STUB_MAX_DEVS];

@@ -17,6 +17,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <ctype.h>
+#include <regex.h>
 #include <json-c/json.h>
 
 #include "ctl.h"
@@ -501,7 +503,7 @@ static void test_target_missing(void **state)
 	/* A bad block number is a usage error before any lookup. */
 	assert_int_equal(RUN("remap", "r", "12abc"), CTL_EXIT_USAGE);
 	assert_int_equal(RUN("clear-pending", "r", "-5"), CTL_EXIT_USAGE);
-	assert_int_equal(stub.status_calls, 2);
+	assert_int_equal(stub.status_calls, 3);
 }
 
 /* ----------------------------------------------------- remove and list */
@@ -565,7 +567,10 @@ static void test_list(void **state)
 	contains(res.out, "warning");
 	contains(res.out, "85/100 (85%)");
 	assert_int_equal(RUN("list", "x"), CTL_EXIT_USAGE);
-	assert_int_equal(RUN("list", "--json"), CTL_EXIT_USAGE);
+	/* --json: the status document of every device. */
+	assert_int_equal(RUN("list", "--json"), CTL_EXIT_OK);
+	assert_string_equal(res.out, "{\"devices\":2,\"unreadable\":0,\"first\":\"alpha\","
+			    "\"warn\":80,\"pretty\":0,\"exit_status\":0,\"messages\":[]}\n");
 }
 
 /*
@@ -635,14 +640,14 @@ static void test_status_json(void **state)
 	stub_add_device("r", 3, 100, 1);
 	stub_add_device("s", 0, 100, 0);
 	assert_int_equal(RUN("status", "--json"), CTL_EXIT_OK);
-	assert_string_equal(res.out, "{\"devices\":2,\"first\":\"r\",\"warn\":80,\"pretty\":0,"
-			    "\"exit_status\":0,\"messages\":[]}\n");
+	assert_string_equal(res.out, "{\"devices\":2,\"unreadable\":0,\"first\":\"r\",\"warn\":80,"
+			    "\"pretty\":0,\"exit_status\":0,\"messages\":[]}\n");
 	assert_int_equal(RUN("--json", "status", "s"), CTL_EXIT_OK);
-	assert_string_equal(res.out, "{\"devices\":1,\"first\":\"s\",\"warn\":80,\"pretty\":0,"
-			    "\"exit_status\":0,\"messages\":[]}\n");
+	assert_string_equal(res.out, "{\"devices\":1,\"unreadable\":0,\"first\":\"s\",\"warn\":80,"
+			    "\"pretty\":0,\"exit_status\":0,\"messages\":[]}\n");
 	assert_int_equal(RUN("--json", "--pretty", "status", "--warn-spare", "50"), CTL_EXIT_OK);
-	assert_string_equal(res.out, "{\"devices\":2,\"first\":\"r\",\"warn\":50,\"pretty\":1,\n"
-			    "  \"exit_status\": 0,\n  \"messages\": []\n}\n");
+	assert_string_equal(res.out, "{\"devices\":2,\"unreadable\":0,\"first\":\"r\",\"warn\":50,"
+			    "\"pretty\":1,\n  \"exit_status\": 0,\n  \"messages\": []\n}\n");
 	assert_int_equal(RUN("status", "--pretty"), CTL_EXIT_USAGE);
 	error_line("--pretty needs --json");
 }
@@ -671,7 +676,7 @@ static void test_health_levels(void **state)
 			 DMR_HEALTH_OK);
 	/* a device that is not there is unknown, which beats only ok */
 	assert_int_equal(RUN("health", "ok", "nosuch"), DMR_HEALTH_UNKNOWN);
-	assert_string_equal(res.out, "ok: ok\n");
+	assert_string_equal(res.out, "ok: ok\nnosuch: unknown - the status could not be read\n");
 	error_line("health: no dm-remap device 'nosuch'");
 	assert_int_equal(RUN("health", "--json", "pend"), DMR_HEALTH_WARNING);
 }
@@ -688,7 +693,8 @@ static void test_health_order(void **state)
 	error_line("health: no dm-remap device 'nosuch'");
 	assert_int_equal(RUN("health", "full", "nosuch"), DMR_HEALTH_CRITICAL);
 	assert_int_equal(RUN("health", "--json", "full", "nosuch"), DMR_HEALTH_CRITICAL);
-	contains(res.out, "\"devices\":1,\"first\":\"full\"");
+	/* The unreadable device is in the document too (level unknown). */
+	contains(res.out, "\"devices\":2,\"unreadable\":1,\"first\":\"full\"");
 	assert_int_equal(RUN("health", "nosuch", "pend"), DMR_HEALTH_WARNING);
 	assert_int_equal(RUN("health", "pend", "nosuch", "ok"), DMR_HEALTH_WARNING);
 	assert_int_equal(RUN("health", "ok", "nosuch"), DMR_HEALTH_UNKNOWN);
@@ -774,8 +780,8 @@ static void test_clear_pending(void **state)
 	assert_int_equal(RUN("clear-pending", "r", "12"), CTL_EXIT_BUSY);
 	assert_string_equal(res.err,
 			    "dmremapctl: clear-pending: block 12 of 'r' is not pending\n");
-	stub.entries[0] = (struct dmr_entry){ 12, DMR_ENTRY_PENDING, 0 };
-	stub.entries[1] = (struct dmr_entry){ 13, DMR_ENTRY_REMAPPED, 4 };
+	stub.entries[0] = (struct dmr_entry){ sizeof(struct dmr_entry), 12, DMR_ENTRY_PENDING, 0 };
+	stub.entries[1] = (struct dmr_entry){ sizeof(struct dmr_entry), 13, DMR_ENTRY_REMAPPED, 4 };
 	stub.nentries = 2;
 	assert_int_equal(RUN("clear-pending", "r", "13"), CTL_EXIT_BUSY);
 	assert_int_equal(RUN("clear-pending", "r", "12"), CTL_EXIT_OK);
@@ -804,12 +810,13 @@ static void test_parse_u64(void **state)
 static void test_remaps(void **state)
 {
 	(void)state;
-	stub_add_device("r", 0, 100, 0);
+	/* 200000 blocks: the BLOCK column is 6 wide. */
+	stub_add_device("r", 0, 100, 0)->length = 200000;
 	assert_int_equal(RUN("remaps", "r"), CTL_EXIT_OK);
 	assert_string_equal(res.out, "r: no remapped or pending blocks\n");
-	stub.entries[0] = (struct dmr_entry){ 12, DMR_ENTRY_REMAPPED, 0 };
-	stub.entries[1] = (struct dmr_entry){ 4100, DMR_ENTRY_PENDING, 0 };
-	stub.entries[2] = (struct dmr_entry){ 123456, DMR_ENTRY_REMAPPED, 1 };
+	stub.entries[0] = (struct dmr_entry){ sizeof(struct dmr_entry), 12, DMR_ENTRY_REMAPPED, 0 };
+	stub.entries[1] = (struct dmr_entry){ sizeof(struct dmr_entry), 4100, DMR_ENTRY_PENDING, 0 };
+	stub.entries[2] = (struct dmr_entry){ sizeof(struct dmr_entry), 123456, DMR_ENTRY_REMAPPED, 1 };
 	stub.nentries = 3;
 	assert_int_equal(RUN("remaps", "r"), CTL_EXIT_OK);
 	assert_string_equal(res.out,
@@ -820,6 +827,17 @@ static void test_remaps(void **state)
 	assert_int_equal(RUN("remaps", "r", "--json"), CTL_EXIT_OK);
 	assert_string_equal(res.out, "{\"device\":\"r\",\"entries\":3,\"pretty\":0,"
 			    "\"exit_status\":0,\"messages\":[]}\n");
+	/* The table states of a live list. */
+	stub.entries[0].state = DMR_ENTRY_COPYING;
+	stub.entries[1].state = DMR_ENTRY_LOST;
+	stub.entries[1].spare_block = 9;
+	assert_int_equal(RUN("remaps", "r"), CTL_EXIT_OK);
+	contains(res.out, "    12  copying             -\n  4100  lost                9\n");
+	/* A failure half-way through the stream: still one document, saying so. */
+	stub.entries_fail_midway = true;
+	assert_int_equal(RUN("remaps", "r", "--json"), CTL_EXIT_DEVICE);
+	json_object_put(json_doc(CTL_EXIT_DEVICE, 1));
+	contains(res.out, "\"entries_complete\":false");
 	assert_int_equal(RUN("remaps"), CTL_EXIT_USAGE);
 	assert_int_equal(RUN("remaps", "nosuch"), CTL_EXIT_DEVICE);
 }
@@ -828,7 +846,7 @@ static void test_dump(void **state)
 {
 	(void)state;
 	assert_int_equal(RUN("dump"), CTL_EXIT_USAGE);
-	stub.entries[0] = (struct dmr_entry){ 5, DMR_ENTRY_REMAPPED, 0 };
+	stub.entries[0] = (struct dmr_entry){ sizeof(struct dmr_entry), 5, DMR_ENTRY_REMAPPED, 0 };
 	stub.nentries = 1;
 	assert_int_equal(RUN("dump", "/dev/sp"), CTL_EXIT_OK);
 	contains(res.out, "/dev/sp\n  format          dm-remap version 1; superblock copy A valid, B valid\n");
@@ -875,7 +893,7 @@ static void test_json_errors(void **state)
 	json_object_put(o);
 	assert_int_equal(RUN("status", "--bogus", "--json"), CTL_EXIT_USAGE);
 	json_object_put(json_doc(CTL_EXIT_USAGE, 1));
-	assert_int_equal(RUN("list", "--json"), CTL_EXIT_USAGE);
+	assert_int_equal(RUN("remove", "--json", "x"), CTL_EXIT_USAGE);
 	json_object_put(json_doc(CTL_EXIT_USAGE, 1));
 	assert_int_equal(RUN("--json"), CTL_EXIT_USAGE);
 	json_object_put(json_doc(CTL_EXIT_USAGE, 1));
@@ -1249,6 +1267,339 @@ static void test_udev_probe(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
+/* ------------------------------------------------------- monitoring */
+
+/*
+ * A strict reader of the Prometheus text format (version 0.0.4) as
+ * node_exporter's textfile collector takes it: every family has HELP then
+ * TYPE (gauge or counter) before its samples and appears once; names and
+ * label names are valid; label values use only the \\ \" \n escapes;
+ * values are numbers; counters end in _total and nothing else does; a
+ * series appears once; the text ends with a newline.  Returns the number
+ * of samples; fails the test otherwise.
+ */
+static int prom_check(const char *text)
+{
+	char fam[64][96], type[16], series[512][256];
+	int nfam = 0, nseries = 0, i;
+	const char *p = text, *nl;
+	bool typed = false;
+	char cur[96] = "";
+
+	assert_true(*text && text[strlen(text) - 1] == '\n');
+	for (; *p; p = nl + 1) {
+		char line[1024], name[96], *q, *end;
+		size_t len;
+
+		nl = strchr(p, '\n');
+		len = (size_t)(nl - p);
+		assert_true(len < sizeof(line));
+		memcpy(line, p, len);
+		line[len] = '\0';
+		if (!strncmp(line, "# HELP ", 7)) {
+			assert_int_equal(sscanf(line + 7, "%95s", name), 1);
+			for (i = 0; i < nfam; i++)
+				if (!strcmp(fam[i], name))
+					fail_msg("family %s twice", name);
+			assert_true(nfam < 64);
+			strcpy(fam[nfam++], name);
+			strcpy(cur, name);
+			typed = false;
+			assert_true(strlen(line) > 8 + strlen(name));	/* a text */
+			continue;
+		}
+		if (!strncmp(line, "# TYPE ", 7)) {
+			assert_int_equal(sscanf(line + 7, "%95s %15s", name, type), 2);
+			assert_string_equal(name, cur);
+			assert_false(typed);
+			if (!strcmp(type, "counter"))
+				assert_non_null(strstr(name, "_total"));
+			else if (!strcmp(type, "gauge"))
+				assert_null(strstr(name, "_total"));
+			else
+				fail_msg("type %s", type);
+			assert_true(strlen(name) > 6 &&
+				    (strcmp(type, "counter") ||
+				     !strcmp(name + strlen(name) - 6, "_total")));
+			typed = true;
+			continue;
+		}
+		assert_true(line[0] != '#' && line[0]);
+		/* A sample: name{labels} value */
+		q = line;
+		while (*q && (isalnum((unsigned char)*q) || *q == '_' || *q == ':'))
+			q++;
+		assert_true(q > line && !isdigit((unsigned char)line[0]));
+		snprintf(name, sizeof(name), "%.*s", (int)(q - line), line);
+		if (strcmp(name, cur))
+			fail_msg("sample %s outside its family (%s)", name, cur);
+		assert_true(typed);
+		if (*q == '{') {
+			q++;
+			while (*q != '}') {
+				char *k = q;
+
+				assert_true(isalpha((unsigned char)*k) || *k == '_');
+				while (isalnum((unsigned char)*q) || *q == '_')
+					q++;
+				assert_true(q > k && q[0] == '=' && q[1] == '"');
+				for (q += 2; *q != '"'; q++) {
+					assert_true(*q && *q != '\n');
+					if (*q == '\\') {
+						q++;
+						assert_non_null(strchr("\\\"n", *q));
+					}
+				}
+				q++;
+				if (*q == ',')
+					q++;
+				else
+					assert_int_equal(*q, '}');
+			}
+			q++;
+		}
+		assert_int_equal(*q, ' ');
+		*q = '\0';
+		for (i = 0; i < nseries; i++)
+			if (!strcmp(series[i], line))
+				fail_msg("series %s twice", line);
+		assert_true(nseries < 512);
+		assert_true(strlen(line) < sizeof(series[0]));
+		memcpy(series[nseries++], line, strlen(line) + 1);
+		strtod(q + 1, &end);
+		assert_true(end > q + 1 && *end == '\0');
+	}
+	return nseries;
+}
+
+/* The value of the sample that starts with @series ("name{...}"), as text. */
+static const char *prom_value(const char *text, const char *series)
+{
+	static char v[64];
+	const char *p = text;
+	size_t n = strlen(series);
+
+	for (; (p = strstr(p, series)); p++)
+		if ((p == text || p[-1] == '\n') && p[n] == ' ') {
+			snprintf(v, sizeof(v), "%.*s", (int)strcspn(p + n + 1, "\n"), p + n + 1);
+			return v;
+		}
+	fail_msg("no sample %s in:\n%s", series, text);
+	return NULL;
+}
+
+#define R_LABELS "{name=\"r\",main=\"/dev/main-r\",spare=\"/dev/spare-r\"}"
+
+static void test_prometheus(void **state)
+{
+	struct dmr_status *st;
+	char *first;
+
+	(void)state;
+	assert_int_equal(RUN("status", "--prometheus"), CTL_EXIT_OK);
+	assert_int_equal(prom_check(res.out), 1);
+	assert_string_equal(prom_value(res.out, "dmremap_devices"), "0");
+
+	st = stub_add_device("r", 30, 100, 2);
+	st->status_version = 3;
+	st->reads = 1234;
+	st->write_errors = 7;
+	st->lost = 1;
+	st->counters_since = 1766232000;
+	st->failure = DMR_FAILURE_LOST;
+	st->suppress = false;
+	st->target_version[0] = 1;
+	st->target_version[1] = 1;
+	stub_add_device("q\"x", 5, 100, 0);	/* format 2: no v3 metrics */
+	assert_int_equal(RUN("status", "--prometheus", "--warn-protection-off"), CTL_EXIT_OK);
+	assert_string_equal(res.err, "");
+	/* 2 devices: info, 21 metrics (2 of them v3 only), 4 + 4 kernel health, 4 failure. */
+	assert_int_equal(prom_check(res.out), 1 + 2 + 21 * 2 - 2 + 8 + 4);
+	contains(res.out, "# HELP dmremap_reads_total ");
+	contains(res.out, "# TYPE dmremap_reads_total counter\n");
+	contains(res.out, "# TYPE dmremap_remapped_blocks gauge\n");
+	contains(res.out, "dmremap_info{name=\"r\",main=\"/dev/main-r\",spare=\"/dev/spare-r\","
+		 "uuid=\"DMREMAP-r\",target_version=\"1.1.0\",status_version=\"3\"} 1\n");
+	assert_string_equal(prom_value(res.out, "dmremap_devices"), "2");
+	assert_string_equal(prom_value(res.out, "dmremap_reads_total" R_LABELS), "1234");
+	assert_string_equal(prom_value(res.out, "dmremap_write_errors_total" R_LABELS), "7");
+	assert_string_equal(prom_value(res.out, "dmremap_remapped_blocks" R_LABELS), "30");
+	assert_string_equal(prom_value(res.out, "dmremap_pending_blocks" R_LABELS), "2");
+	assert_string_equal(prom_value(res.out, "dmremap_lost_blocks" R_LABELS), "1");
+	assert_string_equal(prom_value(res.out, "dmremap_spare_used_ratio" R_LABELS), "0.29999999999999999");
+	assert_string_equal(prom_value(res.out, "dmremap_size_bytes" R_LABELS), "1048576");
+	assert_string_equal(prom_value(res.out, "dmremap_suppress_write_errors" R_LABELS), "0");
+	assert_string_equal(prom_value(res.out, "dmremap_counters_since_seconds" R_LABELS),
+			    "1766232000");
+	assert_string_equal(prom_value(res.out, "dmremap_health_level" R_LABELS), "2");
+	assert_string_equal(prom_value(res.out, "dmremap_kernel_health{name=\"r\",main=\"/dev/main-r\","
+				       "spare=\"/dev/spare-r\",state=\"degraded\"}"), "1");
+	assert_string_equal(prom_value(res.out, "dmremap_kernel_health{name=\"r\",main=\"/dev/main-r\","
+				       "spare=\"/dev/spare-r\",state=\"ok\"}"), "0");
+	assert_string_equal(prom_value(res.out, "dmremap_failure{name=\"r\",main=\"/dev/main-r\","
+				       "spare=\"/dev/spare-r\",reason=\"lost\"}"), "1");
+	/* Label values are escaped; a format 2 device has no v3 samples. */
+	contains(res.out, "dmremap_remapped_blocks{name=\"q\\\"x\",");
+	assert_null(strstr(res.out, "dmremap_lost_blocks{name=\"q"));
+	assert_null(strstr(res.out, "dmremap_counters_since_seconds{name=\"q"));
+	first = strdup(res.out);
+	assert_non_null(first);
+	/* For promtool (tests/cli/run). */
+	{
+		FILE *f = fopen(PROM_OUT, "w");
+
+		assert_non_null(f);
+		fputs(res.out, f);
+		fclose(f);
+	}
+
+	/* --textfile: the same text, written atomically. */
+	{
+		char path[128], cmd[256], *text = NULL;
+		size_t len = 0;
+		struct stat sb;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/dmremap.prom", tmpdir);
+		assert_int_equal(RUN("status", "--textfile", path, "--warn-protection-off"),
+				 CTL_EXIT_OK);
+		assert_string_equal(res.out, "");
+		assert_int_equal(stat(path, &sb), 0);
+		assert_int_equal(sb.st_mode & 0777, 0644);
+		f = fopen(path, "r");
+		assert_non_null(f);
+		assert_int_equal(getdelim(&text, &len, '\0', f) > 0, 1);
+		fclose(f);
+		assert_string_equal(text, first);
+		free(text);
+		/* No temporary file is left beside it. */
+		snprintf(cmd, sizeof(cmd), "test $(ls -A '%s' | grep -c prom) = 1", tmpdir);
+		assert_int_equal(system(cmd), 0);
+		unlink(path);
+		/* A directory that cannot be written: an error, no file. */
+		assert_int_equal(RUN("status", "--textfile", "/nonexistent/dir/x.prom"),
+				 CTL_EXIT_USAGE);
+		error_line("cannot write /nonexistent/dir/x.prom");
+		assert_int_equal(RUN("status", "--textfile", ""), CTL_EXIT_USAGE);
+		assert_int_equal(RUN("status", "--json", "--prometheus"), CTL_EXIT_USAGE);
+		error_line("--json and --prometheus exclude each other");
+		assert_int_equal(RUN("health", "--prometheus"), DMR_HEALTH_UNKNOWN);
+	}
+	free(first);
+}
+
+/* 'label'=value[UOM];[warn];[crit];[min];[max], space-separated. */
+static void check_perfdata(const char *perf)
+{
+	regex_t re;
+
+	assert_int_equal(regcomp(&re, "^( '[^'=]+'=[0-9]+%?;[0-9]*;[0-9]*;[0-9]*;[0-9]*)+$",
+				 REG_EXTENDED | REG_NOSUB), 0);
+	if (regexec(&re, perf, 0, NULL, 0))
+		fail_msg("bad perfdata '%s'", perf);
+	regfree(&re);
+}
+
+/* One line "DMREMAP <STATE> - text | perfdata" (or without perfdata). */
+static void nagios_line(const char *state, const char *text)
+{
+	char want[64], *bar, *line;
+
+	snprintf(want, sizeof(want), "DMREMAP %s - ", state);
+	if (strncmp(res.out, want, strlen(want)))
+		fail_msg("'%s' does not start with '%s'", res.out, want);
+	assert_true(strchr(res.out, '\n') == res.out + strlen(res.out) - 1);
+	contains(res.out, text);
+	line = strndup(res.out, strlen(res.out) - 1);
+	assert_non_null(line);
+	bar = strchr(line, '|');
+	if (bar) {
+		assert_null(strchr(bar + 1, '|'));
+		check_perfdata(bar + 1);
+	}
+	free(line);
+}
+
+static void test_nagios(void **state)
+{
+	(void)state;
+	assert_int_equal(RUN("health", "--nagios"), DMR_HEALTH_OK);
+	nagios_line("OK", "no dm-remap devices");
+	stub_add_device("ok", 10, 100, 0);
+	assert_int_equal(RUN("health", "--nagios"), DMR_HEALTH_OK);
+	assert_string_equal(res.out, "DMREMAP OK - ok ok | 'ok_spare_used'=10%;79;94;0;100 "
+			    "'ok_remapped'=10;;;0;100 'ok_pending'=0;0;;0; "
+			    "'ok_spare_errors'=0;0;;0;\n");
+	nagios_line("OK", "ok ok");
+	stub_add_device("pend", 0, 100, 1);
+	assert_int_equal(RUN("health", "--nagios", "pend"), DMR_HEALTH_WARNING);
+	nagios_line("WARNING", "pend warning: pending blocks |");
+	stub_add_device("full", 96, 100, 0);
+	assert_int_equal(RUN("health", "--nagios"), DMR_HEALTH_CRITICAL);
+	nagios_line("CRITICAL", "ok ok; pend warning: pending blocks; full critical: spare nearly full |");
+	contains(res.out, "'full_spare_used'=96%;79;94;0;100");
+	/* Thresholds reach the perfdata: the plugins' "N-1" is our ">= N". */
+	assert_int_equal(RUN("health", "--nagios", "ok", "--warn-remapped", "5",
+			     "--crit-remapped", "50", "--warn-spare", "9"), DMR_HEALTH_WARNING);
+	nagios_line("WARNING", "ok warning: spare filling up, remapped blocks");
+	contains(res.out, "'ok_remapped'=10;4;49;0;100");
+	contains(res.out, "'ok_spare_used'=10%;8;94;0;100");
+	/* Unknown: a device that cannot be read, a usage error, no module. */
+	assert_int_equal(RUN("health", "--nagios", "ok", "nosuch"), DMR_HEALTH_UNKNOWN);
+	nagios_line("UNKNOWN", "nosuch unknown: the status could not be read");
+	assert_int_equal(RUN("health", "--nagios", "full", "nosuch"), DMR_HEALTH_CRITICAL);
+	nagios_line("CRITICAL", "full critical");
+	assert_int_equal(RUN("health", "--nagios", "--warn-spare", "x"), DMR_HEALTH_UNKNOWN);
+	nagios_line("UNKNOWN", "option '--warn-spare': 'x' is not a number");
+	assert_int_equal(RUN("health", "--nagios", "--json"), DMR_HEALTH_UNKNOWN);
+	stub.target_ret = -EOPNOTSUPP;
+	assert_int_equal(RUN("health", "--nagios"), DMR_HEALTH_UNKNOWN);
+	nagios_line("UNKNOWN", "dm-remap kernel module not available");
+	assert_null(strchr(res.out, '|'));
+}
+
+/* The opt-in rules reach the library's thresholds. */
+static void test_health_opt_in(void **state)
+{
+	struct dmr_status *st;
+
+	(void)state;
+	st = stub_add_device("r", 10, 100, 0);
+	st->suppress = false;
+	assert_int_equal(RUN("health", "r"), DMR_HEALTH_OK);
+	assert_int_equal(RUN("health", "r", "--warn-protection-off"), DMR_HEALTH_WARNING);
+	assert_string_equal(res.out, "r: warning - suppress is off\n");
+	assert_int_equal(RUN("health", "r", "--warn-remapped", "10"), DMR_HEALTH_WARNING);
+	assert_int_equal(RUN("health", "r", "--crit-remapped", "10"), DMR_HEALTH_CRITICAL);
+	assert_int_equal(RUN("health", "r", "--warn-remapped", "11"), DMR_HEALTH_OK);
+	assert_int_equal(RUN("health", "r", "--warn-remapped", "20", "--crit-remapped", "10"),
+			 DMR_HEALTH_UNKNOWN);
+	error_line("--warn-remapped 20 is above --crit-remapped 10");
+	assert_int_equal(RUN("status", "r", "--warn-remapped", "x"), CTL_EXIT_USAGE);
+	st->status_version = 3;
+	st->lost = 2;
+	assert_int_equal(RUN("health", "r"), DMR_HEALTH_CRITICAL);
+	assert_int_equal(RUN("status", "r"), CTL_EXIT_OK);
+	contains(res.out, "  lost            2 blocks\n");
+	contains(res.out, "  counters since  1970-01-01 00:00:00 UTC\n");
+}
+
+/* --debug: versions, the command line, and the library's debug lines. */
+static void test_debug(void **state)
+{
+	(void)state;
+	if (!have_nodes)
+		skip();
+	assert_int_equal(RUN("--debug", "create", "r", node_a, node_b), CTL_EXIT_OK);
+	contains(res.err, "dmremapctl: debug: dmremapctl " CTL_VERSION ", libdmremap 9.8.7\n");
+	contains(res.err, "dmremapctl: debug: command line: dmremapctl --debug create r ");
+	contains(res.err, "dmremapctl: debug: libdevmapper: stub debug line\n");
+	assert_int_equal(RUN("create", "r", node_a, node_b, "--debug"), CTL_EXIT_OK);
+	contains(res.err, "dmremapctl: debug: libdevmapper: stub debug line\n");
+	assert_int_equal(RUN("create", "r", node_a, node_b), CTL_EXIT_OK);
+	assert_string_equal(res.err, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1266,6 +1617,7 @@ int main(void)
 		T(test_dump), T(test_json_errors), T(test_man_page_covers_commands),
 		T(test_create_confirm), T(test_create_force_and_notes),
 		T(test_assemble), T(test_disassemble), T(test_udev_probe),
+		T(test_prometheus), T(test_nagios), T(test_health_opt_in), T(test_debug),
 	};
 
 	return cmocka_run_group_tests_name("dmremapctl", tests, group_setup,

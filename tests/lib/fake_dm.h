@@ -58,6 +58,16 @@ extern unsigned int fake_cookies_set, fake_cookies_waited;
 #define FAKE_LOG_TEXT "fake ioctl failed"
 #define FAKE_LOG_TEXT2 "fake second error line"
 #define FAKE_LOG_DEBUG "<backtrace>"
+/*
+ * With no message queued, "list N" is answered from a generated table of
+ * fake_list_count remapped blocks (spare block = block), fake_list_page
+ * entries a page (0 count: off).  fake_reset turns it off.
+ */
+extern uint64_t fake_list_count;
+extern unsigned int fake_list_page;
+/* dm_lib_release calls; whether a log function is installed. */
+extern unsigned int fake_lib_releases;
+bool fake_log_hooked(void);
 /* What geteuid() returns to the library (0 after fake_reset). */
 extern unsigned int fake_euid;
 

@@ -111,7 +111,7 @@ static void test_dm_unavailable(void **state)
 /* Not root: permission denied (-EACCES), as cryptsetup says it. */
 static void test_dm_not_root(void **state)
 {
-	struct dmr_status st;
+	struct dmr_status st = { .size = sizeof(st) };
 	unsigned int v[3];
 	char **names;
 	size_t n;
@@ -168,7 +168,7 @@ static void test_log_routing(void **state)
 
 static void test_status_full(void **state)
 {
-	struct dmr_status st;
+	struct dmr_status st = { .size = sizeof(st) };
 	struct fake_dev *d;
 	time_t now = time(NULL);
 
@@ -182,8 +182,8 @@ static void test_status_full(void **state)
 	assert_int_equal(dmr_status(ctx, "safe", &st), 0);
 	assert_string_equal(st.name, "safe");
 	assert_string_equal(st.uuid, "DMREMAP-safe");
-	assert_int_equal(st.dm_major, 250);
-	assert_int_equal(st.dm_minor, d->minor);
+	assert_int_equal(st.dm.major, 250);
+	assert_int_equal(st.dm.minor, d->minor);
 	assert_int_equal(st.target_version[0], 1);
 	assert_int_equal(st.main.major, 250);
 	assert_int_equal(st.main.minor, 1);
@@ -203,7 +203,7 @@ static void test_status_full(void **state)
 
 static void test_status_missing(void **state)
 {
-	struct dmr_status st;
+	struct dmr_status st = { .size = sizeof(st) };
 
 	(void)state;
 	assert_int_equal(dmr_status(ctx, "nope", &st), -ENXIO);
@@ -222,7 +222,7 @@ static void test_status_missing(void **state)
 static void test_foreign_names(void **state)
 {
 	static const char *const odd[] = { "a:b@c#d", "caf\xc3\xa9", "odd name" };
-	struct dmr_status st;
+	struct dmr_status st = { .size = sizeof(st) };
 	char **names;
 	size_t n, i;
 
@@ -247,7 +247,7 @@ static void test_foreign_names(void **state)
 
 static void test_status_not_remap(void **state)
 {
-	struct dmr_status st;
+	struct dmr_status st = { .size = sizeof(st) };
 	struct fake_dev *d;
 
 	(void)state;
@@ -265,7 +265,7 @@ static void test_status_not_remap(void **state)
 
 static void test_status_errors(void **state)
 {
-	struct dmr_status st;
+	struct dmr_status st = { .size = sizeof(st) };
 	struct fake_dev *d;
 
 	(void)state;
@@ -506,6 +506,40 @@ static void test_clear_pending(void **state)
 	assert_int_equal(dmr_clear_pending(ctx, "gone", 4), -ENXIO);
 }
 
+/* The old array API, on top of dmr_entries_foreach. */
+struct collected {
+	struct dmr_entry *e;
+	size_t n;
+};
+
+static int collect(const struct dmr_entry *e, void *data)
+{
+	struct collected *c = data;
+	struct dmr_entry *n = realloc(c->e, (c->n + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	c->e = n;
+	c->e[c->n++] = *e;
+	return 0;
+}
+
+static int list_entries(struct dmr_ctx *cx, const char *name,
+			struct dmr_entry **e, size_t *n)
+{
+	struct collected c = { NULL, 0 };
+	int r = dmr_entries_foreach(cx, name, collect, &c);
+
+	if (r) {
+		free(c.e);
+		c.e = NULL;
+		c.n = 0;
+	}
+	*e = c.e;
+	*n = c.n;
+	return r;
+}
+
 static void test_entries_paging(void **state)
 {
 	struct dmr_entry *e;
@@ -517,7 +551,7 @@ static void test_entries_paging(void **state)
 	fake_msg("list 7", "7 inflight 9\n9 remapped 10\nnext 12", 0);
 	fake_msg("list 12", "next 15", 0);
 	fake_msg("list 15", "15 remapped 11\n", 0);
-	assert_int_equal(dmr_list_entries(ctx, "safe", &e, &n), 0);
+	assert_int_equal(list_entries(ctx, "safe", &e, &n), 0);
 	assert_int_equal(n, 5);
 	assert_int_equal(e[0].block, 0);
 	assert_int_equal(e[1].block, 3);
@@ -530,7 +564,7 @@ static void test_entries_paging(void **state)
 	free(e);
 
 	fake_msg("list 0", "", 0);
-	assert_int_equal(dmr_list_entries(ctx, "safe", &e, &n), 0);
+	assert_int_equal(list_entries(ctx, "safe", &e, &n), 0);
 	assert_int_equal(n, 0);
 	assert_null(e);
 }
@@ -545,14 +579,14 @@ static void test_entries_errors(void **state)
 	/* A page going backwards (a buggy or changing reply) is refused. */
 	fake_msg("list 0", "5 remapped 1\nnext 9", 0);
 	fake_msg("list 9", "2 remapped 3\n", 0);
-	assert_int_equal(dmr_list_entries(ctx, "safe", &e, &n), -EPROTO);
+	assert_int_equal(list_entries(ctx, "safe", &e, &n), -EPROTO);
 	assert_null(e);
 	fake_msg("list 0", "next 0", 0);
-	assert_int_equal(dmr_list_entries(ctx, "safe", &e, &n), -EPROTO);
+	assert_int_equal(list_entries(ctx, "safe", &e, &n), -EPROTO);
 	has("made no progress");
 	fake_msg("list 0", "0 remapped 1\nnext 4", 0);
 	fake_msg("list 4", NULL, ENXIO);
-	assert_int_equal(dmr_list_entries(ctx, "safe", &e, &n), -ENXIO);
+	assert_int_equal(list_entries(ctx, "safe", &e, &n), -ENXIO);
 	assert_null(e);
 }
 

@@ -59,19 +59,21 @@ static int teardown(void **state)
 static void check_entries(const struct dmr_dump *d)
 {
 	static const struct dmr_entry want[] = {
-		{ 10, DMR_ENTRY_REMAPPED, 0 },
-		{ 20, DMR_ENTRY_REMAPPED, 300 },
-		{ 77, DMR_ENTRY_PENDING, 0 },
-		{ 500, DMR_ENTRY_REMAPPED, 2 },
-		{ 99999, DMR_ENTRY_REMAPPED, 1871 },
+		{ sizeof(struct dmr_entry), 10, DMR_ENTRY_REMAPPED, 0 },
+		{ sizeof(struct dmr_entry), 20, DMR_ENTRY_REMAPPED, 300 },
+		{ sizeof(struct dmr_entry), 77, DMR_ENTRY_PENDING, 0 },
+		{ sizeof(struct dmr_entry), 500, DMR_ENTRY_REMAPPED, 2 },
+		{ sizeof(struct dmr_entry), 99999, DMR_ENTRY_REMAPPED, 1871 },
 	};
 	size_t i;
 
 	assert_int_equal(d->nr_entries, 5);
+	assert_int_equal(d->size, sizeof(*d));
+	assert_null(dmr_dump_entry(d, 5));
 	for (i = 0; i < 5; i++) {
-		assert_int_equal(d->entries[i].block, want[i].block);
-		assert_int_equal(d->entries[i].state, want[i].state);
-		assert_int_equal(d->entries[i].spare_block, want[i].spare_block);
+		assert_int_equal(dmr_dump_entry(d, i)->block, want[i].block);
+		assert_int_equal(dmr_dump_entry(d, i)->state, want[i].state);
+		assert_int_equal(dmr_dump_entry(d, i)->spare_block, want[i].spare_block);
 	}
 	/* Slot 1 retired on disk, slot 5 superseded by slot 300. */
 	assert_int_equal(d->retired, 2);
@@ -166,8 +168,8 @@ static void test_newer_copy_b(void **state)
 	assert_int_equal(dmr_dump(ctx, im.path, &d), 0);
 	assert_int_equal(d->bad_meta_copies, 0);
 	assert_int_equal(d->nr_entries, 6);
-	assert_int_equal(d->entries[2].block, 30);
-	assert_int_equal(d->entries[2].spare_block, 7);
+	assert_int_equal(dmr_dump_entry(d, 2)->block, 30);
+	assert_int_equal(dmr_dump_entry(d, 2)->spare_block, 7);
 	dmr_dump_free(d);
 }
 

@@ -162,7 +162,10 @@ static void read_sb(const char *dev, int copy, struct dmr_sb *sb)
 		fail_msg("notes '%s' lack '%s'", notes, s); \
 } while (0)
 
-static const struct dmr_create_opts fmt = { .suppress = DMR_SUPPRESS_DEFAULT,
+static const struct dmr_create_opts force = {
+	.size = sizeof(struct dmr_create_opts), .flags = DMR_CREATE_FORCE,
+};
+static const struct dmr_create_opts fmt = { .size = sizeof(struct dmr_create_opts), .suppress = DMR_SUPPRESS_DEFAULT,
 					    .format = true };
 
 /* Format @spare for @main; the superblock (both copies equal) in @sb. */
@@ -324,10 +327,14 @@ static void test_swapped(void **state)
 	assert_true(sum(spare) == before_s);
 	assert_null(fake_find("safe"));
 	/* --force: a former spare reused as a main (with a notice). */
-	assert_int_equal(dmr_create_ex(ctx, "reuse", spare, other, &fmt,
-				       DMR_CREATE_FORCE), 0);
+	assert_int_equal(dmr_create(ctx, "reuse", spare, other,
+				    &(struct dmr_create_opts){ .size = sizeof(struct dmr_create_opts),
+							       .format = true,
+							       .flags = DMR_CREATE_FORCE }), 0);
 	noted("used as main anyway (--force)");
-	assert_int_equal(dmr_create_ex(ctx, "x", spare, other, &fmt, 0x80), -EINVAL);
+	assert_int_equal(dmr_create(ctx, "x", spare, other,
+				    &(struct dmr_create_opts){ .size = sizeof(struct dmr_create_opts),
+							       .flags = 0x80 }), -EINVAL);
 }
 
 static void test_identity_recorded_and_checked(void **state)
@@ -362,7 +369,7 @@ static void test_identity_recorded_and_checked(void **state)
 	has("wrong disk?");
 	assert_null(fake_find("safe"));
 	notes[0] = '\0';
-	assert_int_equal(dmr_create_ex(ctx, "safe", m2, s, NULL, DMR_CREATE_FORCE), 0);
+	assert_int_equal(dmr_create(ctx, "safe", m2, s, &force), 0);
 	noted("used anyway (--force)");
 }
 
@@ -408,14 +415,14 @@ static void test_kernel_formatted_spare(void **state)
 	kernel_format(s, MAIN_SECTORS + 8, "");
 	assert_int_equal(dmr_create(ctx, "k", m, s, NULL), -EINVAL);
 	has("expects a main, 16392 sectors");
-	assert_int_equal(dmr_create_ex(ctx, "k", m, s, NULL, DMR_CREATE_FORCE), 0);
+	assert_int_equal(dmr_create(ctx, "k", m, s, &force), 0);
 	/* The kernel recorded the uuid of a dmsetup device. */
 	fake_reset();
 	kernel_format(s, MAIN_SECTORS, "my-dmsetup-uuid");
 	assert_int_equal(dmr_create(ctx, "k", m, s, NULL), -EINVAL);
 	has("belongs to the device with uuid 'my-dmsetup-uuid'");
 	assert_int_equal(dmr_create(ctx, "k", m, s,
-		&(struct dmr_create_opts){ .suppress = DMR_SUPPRESS_DEFAULT,
+		&(struct dmr_create_opts){ .size = sizeof(struct dmr_create_opts), .suppress = DMR_SUPPRESS_DEFAULT,
 					   .uuid = "my-dmsetup-uuid" }), 0);
 	/* dmr_spare_format_id reads it back. */
 	{

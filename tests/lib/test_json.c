@@ -15,21 +15,48 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "dmremap.h"
+#include "dmr-internal.h"
+#include "fake_dm.h"
 
 static struct dmr_ctx *ctx;
 
 static int setup(void **state)
 {
 	(void)state;
-	return dmr_ctx_new(&ctx);
+	fake_reset();
+	if (dmr_ctx_new(&ctx))
+		return -1;
+	return dmr_set_producer(ctx, "testtool", "1.2");
 }
 
 static int teardown(void **state)
 {
 	(void)state;
 	dmr_ctx_free(ctx);
+	fake_cleanup();
 	return 0;
+}
+
+/* What a writer puts in a memory stream, NUL-terminated (free it). */
+struct mem {
+	char *buf;
+	size_t len;
+	FILE *f;
+};
+
+static FILE *mem_open(struct mem *m)
+{
+	m->buf = NULL;
+	m->len = 0;
+	m->f = open_memstream(&m->buf, &m->len);
+	assert_non_null(m->f);
+	return m->f;
+}
+
+static char *mem_close(struct mem *m)
+{
+	assert_int_equal(fclose(m->f), 0);
+	return m->buf;
 }
 
 static json_object *key(json_object *o, const char *k, json_type type)
@@ -92,9 +119,19 @@ static json_object *parse_doc(const char *s, time_t now)
 	json_object *root = json_tokener_parse(s);
 
 	assert_non_null(root);
+	json_object *p;
+
 	assert_int_equal(json_object_get_int(key(root, "schema_version", json_type_int)),
 			 DMR_JSON_SCHEMA_VERSION);
+	assert_int_equal(json_object_get_int(key(root, "schema_minor", json_type_int)),
+			 DMR_JSON_SCHEMA_MINOR);
 	check_iso(root, "generated", "generated_epoch", now, 5);
+	p = key(root, "producer", json_type_object);
+	nkeys(p, 4);
+	str_is(p, "library", "libdmremap");
+	str_is(p, "library_version", dmr_library_version());
+	str_is(p, "tool", "testtool");
+	str_is(p, "tool_version", "1.2");
 	return root;
 }
 
@@ -103,10 +140,12 @@ static struct dmr_status sample(void)
 	struct dmr_status st;
 
 	memset(&st, 0, sizeof(st));
+	st.size = sizeof(st);
 	snprintf(st.name, sizeof(st.name), "safe");
 	snprintf(st.uuid, sizeof(st.uuid), "DMREMAP-safe");
-	st.dm_major = 253;
-	st.dm_minor = 4;
+	snprintf(st.dm.path, sizeof(st.dm.path), "/dev/mapper/safe");
+	st.dm.major = 253;
+	st.dm.minor = 4;
 	st.target_version[0] = 1;
 	st.target_version[1] = 2;
 	st.target_version[2] = 3;
@@ -159,8 +198,19 @@ static void check_status_dev(json_object *d)
 	size_t i;
 	bool seen_usage = false, seen_pending = false;
 
-	nkeys(d, 28);
+	nkeys(d, 37);
 	str_is(d, "name", "safe");
+	assert_true(json_object_is_type(key(d, "error", json_type_null), json_type_null));
+	u64_is(d, "size_bytes", 8192 * 512);
+	/* Status format 2: the format 3 keys are there, null. */
+	assert_true(json_object_is_type(key(d, "lost", json_type_null), json_type_null));
+	assert_true(json_object_is_type(key(d, "failure", json_type_null), json_type_null));
+	assert_true(json_object_is_type(key(d, "counters_since", json_type_null), json_type_null));
+	assert_true(json_object_is_type(key(d, "counters_since_epoch", json_type_null),
+					json_type_null));
+	assert_true(json_object_is_type(key(d, "spare_stride", json_type_null), json_type_null));
+	assert_true(json_object_is_type(key(d, "format_version", json_type_null), json_type_null));
+	assert_true(json_object_is_type(key(d, "format_id", json_type_null), json_type_null));
 	str_is(d, "uuid", "DMREMAP-safe");
 	check_ref(key(d, "dm_device", json_type_object), "/dev/mapper/safe",
 		  "253:4", 253, 4);
@@ -214,6 +264,20 @@ static void check_status_dev(json_object *d)
 	assert_true(seen_pending);
 }
 
+static char *status_doc(const struct dmr_status *st, size_t n,
+			const struct dmr_thresholds *t, unsigned int flags)
+{
+	const struct dmr_status *p[4];
+	struct mem m;
+	size_t i;
+
+	assert_true(n <= 4);
+	for (i = 0; i < n; i++)
+		p[i] = &st[i];
+	assert_int_equal(dmr_json_status(ctx, p, n, t, flags, mem_open(&m)), 0);
+	return mem_close(&m);
+}
+
 static void test_status_json(void **state)
 {
 	struct dmr_status st[2] = { sample(), sample() };
@@ -224,11 +288,12 @@ static void test_status_json(void **state)
 
 	(void)state;
 	for (pretty = 0; pretty < 2; pretty++) {
-		assert_int_equal(dmr_json_status(ctx, st, 2, NULL, pretty, &s), 0);
-		assert_int_equal(strchr(s, '\n') != NULL, pretty);
+		s = status_doc(st, 2, NULL, pretty ? DMR_JSON_PRETTY : 0);
+		assert_int_equal(strchr(s, '\n') != strrchr(s, '\n'), pretty);
+		assert_int_equal(s[strlen(s) - 1], '\n');
 		assert_null(strstr(s, "\\/"));	/* paths unescaped */
 		root = parse_doc(s, now);
-		nkeys(root, 4);
+		nkeys(root, 6);
 		devs = key(root, "devices", json_type_array);
 		assert_int_equal(json_object_array_length(devs), 2);
 		check_status_dev(json_object_array_get_idx(devs, 0));
@@ -238,15 +303,96 @@ static void test_status_json(void **state)
 	}
 }
 
-static void test_status_json_thresholds(void **state)
+/* Status format 3 and the stats keys of target 1.1. */
+static void test_status_json_v3(void **state)
 {
-	struct dmr_thresholds t = { .spare_warn_pct = 50, .spare_crit_pct = 80 };
 	struct dmr_status st = sample();
-	json_object *root, *h;
+	json_object *root, *d, *r;
 	char *s;
 
 	(void)state;
-	assert_int_equal(dmr_json_status(ctx, &st, 1, &t, false, &s), 0);
+	st.status_version = 3;
+	st.lost = 2;
+	st.failure = DMR_FAILURE_LOST;
+	st.counters_since = 1766232000;
+	st.spare_stride = 4096;
+	st.format_version = 2;
+	st.format_id = 0x0123456789abcdefULL;
+	s = status_doc(&st, 1, NULL, 0);
+	root = json_tokener_parse(s);
+	d = json_object_array_get_idx(key(root, "devices", json_type_array), 0);
+	u64_is(d, "lost", 2);
+	str_is(d, "failure", "lost");
+	str_is(d, "counters_since", "2025-12-20T12:00:00Z");
+	u64_is(d, "counters_since_epoch", 1766232000);
+	u64_is(d, "spare_stride", 4096);
+	u64_is(d, "format_version", 2);
+	str_is(d, "format_id", "0123456789abcdef");
+	r = json_object_array_get_idx(key(key(d, "health", json_type_object), "reasons",
+					  json_type_array), 0);
+	str_is(r, "code", "blocks_lost");
+	str_is(r, "level", "critical");
+	json_object_put(root);
+	free(s);
+
+	/* A garbage time is null, never a string. */
+	st.counters_since = -5;
+	s = status_doc(&st, 1, NULL, 0);
+	root = json_tokener_parse(s);
+	d = json_object_array_get_idx(key(root, "devices", json_type_array), 0);
+	assert_true(json_object_is_type(key(d, "counters_since", json_type_null), json_type_null));
+	assert_true(json_object_is_type(key(d, "counters_since_epoch", json_type_null),
+					json_type_null));
+	json_object_put(root);
+	free(s);
+}
+
+/* A device that could not be read: every key null, health unknown. */
+static void test_status_json_unreadable(void **state)
+{
+	struct dmr_status st[2] = { sample(), sample() };
+	json_object *root, *d, *h, *r, *v;
+	char *s;
+
+	(void)state;
+	memset(&st[1], 0, sizeof(st[1]));
+	st[1].size = sizeof(st[1]);
+	snprintf(st[1].name, sizeof(st[1].name), "gone");
+	st[1].unreadable = -ENXIO;
+	snprintf(st[1].error, sizeof(st[1].error), "no device-mapper device named 'gone'");
+	s = status_doc(st, 2, NULL, 0);
+	root = json_tokener_parse(s);
+	d = json_object_array_get_idx(key(root, "devices", json_type_array), 1);
+	nkeys(d, 37);
+	str_is(d, "name", "gone");
+	str_is(d, "error", "no device-mapper device named 'gone'");
+	json_object_object_foreach(d, k, val) {
+		if (strcmp(k, "name") && strcmp(k, "error") && strcmp(k, "health"))
+			if (val)
+				fail_msg("key '%s' of an unreadable device is not null", k);
+	}
+	h = key(d, "health", json_type_object);
+	str_is(h, "level", "unknown");
+	u64_is(h, "level_code", 3);
+	r = json_object_array_get_idx(key(h, "reasons", json_type_array), 0);
+	str_is(r, "code", "unreadable");
+	str_is(r, "level", "unknown");
+	(void)v;
+	json_object_put(root);
+	free(s);
+}
+
+static void test_status_json_thresholds(void **state)
+{
+	struct dmr_thresholds t = { .size = sizeof(t), .spare_warn_pct = 50,
+				    .spare_crit_pct = 80 };
+	struct dmr_status st = sample();
+	json_object *root, *h;
+	struct mem m;
+	char *s;
+
+	(void)state;
+	s = status_doc(&st, 1, &t, 0);
 	root = json_tokener_parse(s);
 	h = key(json_object_array_get_idx(key(root, "devices", json_type_array), 0),
 		"health", json_type_object);
@@ -256,28 +402,61 @@ static void test_status_json_thresholds(void **state)
 	free(s);
 
 	/* No devices: an empty array. */
-	assert_int_equal(dmr_json_status(ctx, NULL, 0, NULL, false, &s), 0);
+	s = status_doc(NULL, 0, NULL, 0);
 	root = json_tokener_parse(s);
 	assert_int_equal(json_object_array_length(key(root, "devices", json_type_array)), 0);
 	json_object_put(root);
 	free(s);
-	assert_int_equal(dmr_json_status(ctx, NULL, 1, NULL, false, &s), -EINVAL);
+	assert_int_equal(dmr_json_status(ctx, NULL, 1, NULL, 0, mem_open(&m)), -EINVAL);
+	free(mem_close(&m));
+	assert_int_equal(dmr_json_status(ctx, NULL, 0, NULL, 0x80, mem_open(&m)), -EINVAL);
+	free(mem_close(&m));
+	assert_int_equal(dmr_json_status(ctx, NULL, 0, NULL, 0, NULL), -EINVAL);
+}
+
+/* DMR_JSON_OPEN leaves the object open for the caller's keys. */
+static void test_json_open(void **state)
+{
+	struct dmr_status st = sample();
+	json_object *root;
+	char *s, *all;
+	int pretty;
+
+	(void)state;
+	for (pretty = 0; pretty < 2; pretty++) {
+		s = status_doc(&st, 1, NULL, DMR_JSON_OPEN | (pretty ? DMR_JSON_PRETTY : 0));
+		assert_int_not_equal(s[strlen(s) - 1], '}');
+		assert_int_not_equal(s[strlen(s) - 1], '\n');
+		assert_int_equal(asprintf(&all, "%s,\"exit_status\":0}", s) > 0, 1);
+		root = json_tokener_parse(all);
+		assert_non_null(root);
+		u64_is(root, "exit_status", 0);
+		json_object_put(root);
+		free(all);
+		free(s);
+	}
 }
 
 static void test_dump_json(void **state)
 {
 	struct dmr_entry e[2] = {
-		{ 10, DMR_ENTRY_REMAPPED, 0 },
-		{ 77, DMR_ENTRY_PENDING, 0 },
+		{ sizeof(struct dmr_entry), 10, DMR_ENTRY_REMAPPED, 0 },
+		{ sizeof(struct dmr_entry), 77, DMR_ENTRY_PENDING, 0 },
 	};
+	struct dmri_dump dd;
+	struct dmr_dump *dp = &dd.pub;
 	struct dmr_dump d;
 	json_object *root, *s, *arr, *o;
 	time_t now = time(NULL);
-	char *out;
+	struct mem m;
+	char *out, path[] = "/dev/sdc";
+	int pretty;
 
 	(void)state;
+	memset(&dd, 0, sizeof(dd));
 	memset(&d, 0, sizeof(d));
-	snprintf(d.spare_path, sizeof(d.spare_path), "/dev/sdc");
+	d.size = sizeof(d);
+	d.spare_path = path;
 	d.format_version = 1;
 	d.sb_a_valid = true;
 	d.generation = 7;
@@ -294,84 +473,151 @@ static void test_dump_json(void **state)
 	d.retired = 2;
 	d.bad_meta_copies = 3;
 	d.nr_entries = 2;
-	d.entries = e;
 	d.format_id = 0x0123456789abcdefULL;
 	d.slot_size = 4096;
 	d.main_sectors = 800008;
 	snprintf(d.main_id, sizeof(d.main_id), "wwid:naa.5000c500a1b2c3d4");
-	assert_int_equal(dmr_json_dump(ctx, &d, true, &out), 0);
-	root = parse_doc(out, now);
-	nkeys(root, 5);
+	dd.pub = d;
+	dd.entries = e;
+	for (pretty = 0; pretty < 2; pretty++) {
+		assert_int_equal(dmr_json_dump(ctx, dp, pretty ? DMR_JSON_PRETTY : 0,
+					       mem_open(&m)), 0);
+		out = mem_close(&m);
+		root = parse_doc(out, now);
+		nkeys(root, 7);
+		s = key(root, "spare", json_type_object);
+		nkeys(s, 25);
+		str_is(s, "path", "/dev/sdc");
+		u64_is(s, "format_version", 1);
+		bool_is(s, "superblock_a_valid", true);
+		bool_is(s, "superblock_b_valid", false);
+		u64_is(s, "generation", 7);
+		u64_is(s, "state", 1);
+		bool_is(s, "metadata_failed", true);
+		u64_is(s, "block_size", 512);
+		u64_is(s, "main_blocks", 100000);
+		u64_is(s, "spare_sectors", 2048);
+		u64_is(s, "spare_start", 176);
+		u64_is(s, "remap_slots", 1872);
+		u64_is(s, "pending_slots", 508);
+		u64_is(s, "meta_blocks", 10);
+		str_is(s, "created", "2023-11-14T22:13:20Z");
+		u64_is(s, "created_epoch", 1700000000);
+		assert_true(json_object_is_type(key(s, "uuid", json_type_null), json_type_null));
+		str_is(s, "format_id", "0123456789abcdef");
+		u64_is(s, "slot_size", 4096);
+		u64_is(s, "main_sectors", 800008);
+		str_is(s, "main_id", "wwid:naa.5000c500a1b2c3d4");
+		u64_is(s, "remapped", 1);
+		u64_is(s, "pending", 1);
+		u64_is(s, "retired", 2);
+		u64_is(s, "bad_meta_copies", 3);
+		arr = key(root, "entries", json_type_array);
+		assert_int_equal(json_object_array_length(arr), 2);
+		o = json_object_array_get_idx(arr, 0);
+		nkeys(o, 3);
+		u64_is(o, "block", 10);
+		str_is(o, "state", "remapped");
+		u64_is(o, "spare_block", 0);
+		o = json_object_array_get_idx(arr, 1);
+		u64_is(o, "block", 77);
+		str_is(o, "state", "pending");
+		assert_true(json_object_is_type(key(o, "spare_block", json_type_null),
+						json_type_null));
+		json_object_put(root);
+		free(out);
+	}
+	/* A garbage creation time (hostile metadata) is null, not "invalid". */
+	dd.pub.created = -1;
+	assert_int_equal(dmr_json_dump(ctx, dp, 0, mem_open(&m)), 0);
+	out = mem_close(&m);
+	assert_null(strstr(out, "invalid"));
+	root = json_tokener_parse(out);
 	s = key(root, "spare", json_type_object);
-	nkeys(s, 25);
-	str_is(s, "path", "/dev/sdc");
-	u64_is(s, "format_version", 1);
-	bool_is(s, "superblock_a_valid", true);
-	bool_is(s, "superblock_b_valid", false);
-	u64_is(s, "generation", 7);
-	u64_is(s, "state", 1);
-	bool_is(s, "metadata_failed", true);
-	u64_is(s, "block_size", 512);
-	u64_is(s, "main_blocks", 100000);
-	u64_is(s, "spare_sectors", 2048);
-	u64_is(s, "spare_start", 176);
-	u64_is(s, "remap_slots", 1872);
-	u64_is(s, "pending_slots", 508);
-	u64_is(s, "meta_blocks", 10);
-	str_is(s, "created", "2023-11-14T22:13:20Z");
-	u64_is(s, "created_epoch", 1700000000);
-	assert_true(json_object_is_type(key(s, "uuid", json_type_null), json_type_null));
-	str_is(s, "format_id", "0123456789abcdef");
-	u64_is(s, "slot_size", 4096);
-	u64_is(s, "main_sectors", 800008);
-	str_is(s, "main_id", "wwid:naa.5000c500a1b2c3d4");
-	u64_is(s, "remapped", 1);
-	u64_is(s, "pending", 1);
-	u64_is(s, "retired", 2);
-	u64_is(s, "bad_meta_copies", 3);
-	arr = key(root, "entries", json_type_array);
-	assert_int_equal(json_object_array_length(arr), 2);
-	o = json_object_array_get_idx(arr, 0);
-	nkeys(o, 3);
-	u64_is(o, "block", 10);
-	str_is(o, "state", "remapped");
-	u64_is(o, "spare_block", 0);
-	o = json_object_array_get_idx(arr, 1);
-	u64_is(o, "block", 77);
-	str_is(o, "state", "pending");
-	assert_true(json_object_is_type(key(o, "spare_block", json_type_null), json_type_null));
+	assert_true(json_object_is_type(key(s, "created", json_type_null), json_type_null));
+	assert_true(json_object_is_type(key(s, "created_epoch", json_type_null), json_type_null));
+	json_object_put(root);
+	free(out);
+	dd.pub.created = 253402300800LL;	/* year 10000 */
+	assert_int_equal(dmr_json_dump(ctx, dp, 0, mem_open(&m)), 0);
+	out = mem_close(&m);
+	root = json_tokener_parse(out);
+	assert_true(json_object_is_type(key(key(root, "spare", json_type_object), "created",
+					    json_type_null), json_type_null));
 	json_object_put(root);
 	free(out);
 }
 
+#define TABLE "250:7 250:9 1 suppress_writes"
+#define STATUS "3 0 0 0 0 0 0 0 10 0 0 0 on ok 0 none 1"
+
 static void test_entries_json(void **state)
 {
-	struct dmr_entry e[3] = {
-		{ 1, DMR_ENTRY_REMAPPED, 4 },
-		{ 2, DMR_ENTRY_INFLIGHT, 5 },
-		{ UINT64_MAX >> 2, DMR_ENTRY_PENDING, 0 },
-	};
 	json_object *root, *arr, *o;
 	time_t now = time(NULL);
+	struct mem m;
 	char *out;
+	int pretty;
 
 	(void)state;
-	assert_int_equal(dmr_json_entries(ctx, "safe", e, 3, false, &out), 0);
-	root = parse_doc(out, now);
-	nkeys(root, 5);
-	str_is(root, "device", "safe");
-	arr = key(root, "entries", json_type_array);
-	assert_int_equal(json_object_array_length(arr), 3);
-	o = json_object_array_get_idx(arr, 1);
-	str_is(o, "state", "inflight");
-	u64_is(o, "spare_block", 5);
-	o = json_object_array_get_idx(arr, 2);
-	u64_is(o, "block", UINT64_MAX >> 2);
+	for (pretty = 0; pretty < 2; pretty++) {
+		fake_reset();
+		fake_add("safe", "remap", TABLE, STATUS);
+		fake_msg("list 0", "1 remapped 4\n2 inflight 5\nnext 3", 0);
+		fake_msg("list 3", "3 copying -\n4611686018427387903 pending -\n"
+			 "4611686018427387904 lost 6\n", 0);
+		assert_int_equal(dmr_json_entries(ctx, "safe",
+						  pretty ? DMR_JSON_PRETTY : 0,
+						  mem_open(&m)), 0);
+		out = mem_close(&m);
+		root = parse_doc(out, now);
+		nkeys(root, 8);
+		str_is(root, "device", "safe");
+		bool_is(root, "entries_complete", true);
+		arr = key(root, "entries", json_type_array);
+		assert_int_equal(json_object_array_length(arr), 5);
+		o = json_object_array_get_idx(arr, 1);
+		str_is(o, "state", "inflight");
+		u64_is(o, "spare_block", 5);
+		o = json_object_array_get_idx(arr, 2);
+		str_is(o, "state", "copying");
+		assert_true(json_object_is_type(key(o, "spare_block", json_type_null),
+						json_type_null));
+		o = json_object_array_get_idx(arr, 3);
+		u64_is(o, "block", UINT64_MAX >> 2);
+		o = json_object_array_get_idx(arr, 4);
+		str_is(o, "state", "lost");
+		u64_is(o, "spare_block", 6);
+		json_object_put(root);
+		free(out);
+	}
+
+	/* None: an empty array. */
+	fake_msg("list 0", "", 0);
+	assert_int_equal(dmr_json_entries(ctx, "safe", DMR_JSON_PRETTY, mem_open(&m)), 0);
+	out = mem_close(&m);
+	root = json_tokener_parse(out);
+	assert_non_null(root);
+	assert_int_equal(json_object_array_length(key(root, "entries", json_type_array)), 0);
 	json_object_put(root);
 	free(out);
-	assert_int_equal(dmr_json_entries(ctx, "safe", NULL, 0, false, &out), 0);
+
+	/* No such device: nothing is written at all. */
+	assert_int_equal(dmr_json_entries(ctx, "gone", 0, mem_open(&m)), -ENXIO);
+	out = mem_close(&m);
+	assert_string_equal(out, "");
+	free(out);
+
+	/* A failure half-way: the document is still whole, and says so. */
+	fake_msg("list 0", "1 remapped 4\nnext 3", 0);
+	fake_msg("list 3", NULL, ENXIO);
+	assert_int_equal(dmr_json_entries(ctx, "safe", 0, mem_open(&m)), -ENXIO);
+	assert_non_null(strstr(dmr_error(ctx), "safe"));
+	out = mem_close(&m);
 	root = json_tokener_parse(out);
-	assert_int_equal(json_object_array_length(key(root, "entries", json_type_array)), 0);
+	assert_non_null(root);
+	bool_is(root, "entries_complete", false);
+	assert_int_equal(json_object_array_length(key(root, "entries", json_type_array)), 1);
 	json_object_put(root);
 	free(out);
 }
@@ -380,7 +626,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_status_json),
+		cmocka_unit_test(test_status_json_v3),
+		cmocka_unit_test(test_status_json_unreadable),
 		cmocka_unit_test(test_status_json_thresholds),
+		cmocka_unit_test(test_json_open),
 		cmocka_unit_test(test_dump_json),
 		cmocka_unit_test(test_entries_json),
 	};

@@ -54,22 +54,71 @@ static void test_status_v2(void **state)
 
 	(void)state;
 	memset(&st, 0xff, sizeof(st));
-	assert_int_equal(dmr_parse_status_line(ctx, GOOD_V2, &st), 0);
+	assert_int_equal(dmri_parse_status_line(ctx, GOOD_V2, &st), 0);
 	check_good(&st);
 	assert_string_equal(dmr_error(ctx), "");
 }
 
-static void test_status_v3_extra_fields(void **state)
+#define GOOD_V3 "3 10 20 1 2 3 4 5 100 6 7 8 on degraded 2 lost 1766232000"
+
+static void test_status_v3(void **state)
 {
+	static const char *const f[] = { "none", "metadata", "main", "lost" };
 	struct dmr_status st;
+	char line[128];
+	unsigned int i;
 
 	(void)state;
 	memset(&st, 0, sizeof(st));
-	assert_int_equal(dmr_parse_status_line(ctx,
-		"3 10 20 1 2 3 4 5 100 6 7 8 on degraded 99 future=x", &st), 0);
+	assert_int_equal(dmri_parse_status_line(ctx, GOOD_V3, &st), 0);
 	assert_int_equal(st.status_version, 3);
+	assert_int_equal(st.lost, 2);
+	assert_int_equal(st.failure, DMR_FAILURE_LOST);
+	assert_int_equal(st.counters_since, 1766232000);
 	st.status_version = 2;
 	check_good(&st);
+	for (i = 0; i < 4; i++) {
+		snprintf(line, sizeof(line), "3 0 0 0 0 0 0 0 1 0 0 0 on failed 0 %s -5", f[i]);
+		assert_int_equal(dmri_parse_status_line(ctx, line, &st), 0);
+		assert_int_equal(st.failure, i);
+		assert_int_equal(st.counters_since, -5);
+		assert_string_equal(dmr_failure_name(st.failure), f[i]);
+	}
+	assert_string_equal(dmr_failure_name((enum dmr_failure)9), "unknown");
+	/* Version 3 has exactly these fields; a later version may add more. */
+	assert_int_equal(dmri_parse_status_line(ctx, GOOD_V3 " 99", &st), -EPROTO);
+	assert_non_null(strstr(dmr_error(ctx), "after a version 3 status line"));
+	assert_int_equal(dmri_parse_status_line(ctx,
+		"4 10 20 1 2 3 4 5 100 6 7 8 on degraded 2 lost 1 future=x", &st), 0);
+	assert_int_equal(st.status_version, 4);
+	assert_int_equal(st.lost, 2);
+}
+
+static void test_status_v3_bad(void **state)
+{
+	static const struct { const char *line, *want; } bad[] = {
+		{ "3 10 20 1 2 3 4 5 100 6 7 8 on ok", "no 'lost' field" },
+		{ "3 10 20 1 2 3 4 5 100 6 7 8 on ok 0", "no 'failure' field" },
+		{ "3 10 20 1 2 3 4 5 100 6 7 8 on ok 0 none", "no 'counters_since' field" },
+		{ "3 10 20 1 2 3 4 5 100 6 7 8 on ok x none 1", "'lost' field" },
+		{ "3 10 20 1 2 3 4 5 100 6 7 8 on ok 0 broken 1", "'failure' field" },
+		{ "3 10 20 1 2 3 4 5 100 6 7 8 on ok 0 none 1x", "'counters_since' field" },
+		{ "3 10 20 1 2 3 4 5 100 6 7 8 on ok 0 none --1", "'counters_since' field" },
+		{ "3 10 20 1 2 3 4 5 100 6 7 8 on ok 0 none 9223372036854775808",
+		  "'counters_since' field" },
+	};
+	struct dmr_status st;
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(dmri_parse_status_line(ctx, bad[i].line, &st), -EPROTO);
+		if (!strstr(dmr_error(ctx), bad[i].want))
+			fail_msg("%s: '%s'", bad[i].line, dmr_error(ctx));
+	}
+	assert_int_equal(dmri_parse_status_line(ctx,
+		"3 0 0 0 0 0 0 0 1 0 0 0 on ok 0 none -9223372036854775808", &st), 0);
+	assert_true(st.counters_since == INT64_MIN);
 }
 
 static void test_status_v2_trailing_field(void **state)
@@ -78,7 +127,7 @@ static void test_status_v2_trailing_field(void **state)
 
 	(void)state;
 	memset(&st, 0, sizeof(st));
-	assert_int_equal(dmr_parse_status_line(ctx, GOOD_V2 " 99", &st), -EPROTO);
+	assert_int_equal(dmri_parse_status_line(ctx, GOOD_V2 " 99", &st), -EPROTO);
 	assert_non_null(strstr(dmr_error(ctx), "unexpected field '99'"));
 	/* Nothing was stored. */
 	assert_int_equal(st.reads, 0);
@@ -95,7 +144,7 @@ static void test_status_every_health_and_suppress(void **state)
 	for (i = 0; i < 4; i++) {
 		snprintf(line, sizeof(line), "2 0 0 0 0 0 0 0 1 0 0 0 %s %s",
 			 i & 1 ? "off" : "on", h[i]);
-		assert_int_equal(dmr_parse_status_line(ctx, line, &st), 0);
+		assert_int_equal(dmri_parse_status_line(ctx, line, &st), 0);
 		assert_int_equal(st.kernel_health, i);
 		assert_int_equal(st.suppress, !(i & 1));
 		assert_string_equal(dmr_kernel_health_name(st.kernel_health), h[i]);
@@ -124,12 +173,12 @@ static void test_status_short(void **state)
 			if (full[n] == ' ' && ++words == i + 1)
 				break;
 		snprintf(line, sizeof(line), "%.*s", (int)n, full);
-		assert_int_equal(dmr_parse_status_line(ctx, line, &st), -EPROTO);
+		assert_int_equal(dmri_parse_status_line(ctx, line, &st), -EPROTO);
 		snprintf(want, sizeof(want), "no '%s' field", missing[i]);
 		assert_non_null(strstr(dmr_error(ctx), want));
 	}
-	assert_int_equal(dmr_parse_status_line(ctx, "", &st), -EPROTO);
-	assert_int_equal(dmr_parse_status_line(ctx, "   ", &st), -EPROTO);
+	assert_int_equal(dmri_parse_status_line(ctx, "", &st), -EPROTO);
+	assert_int_equal(dmri_parse_status_line(ctx, "   ", &st), -EPROTO);
 }
 
 static void test_status_garbage_numbers(void **state)
@@ -150,10 +199,10 @@ static void test_status_garbage_numbers(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(dmr_parse_status_line(ctx, bad[i], &st), -EPROTO);
+		assert_int_equal(dmri_parse_status_line(ctx, bad[i], &st), -EPROTO);
 		assert_true(strlen(dmr_error(ctx)) > 0);
 	}
-	assert_int_equal(dmr_parse_status_line(ctx,
+	assert_int_equal(dmri_parse_status_line(ctx,
 		"2 10 20 1 2 3 4 5 100 6 7 8 on healthy", &st), -EPROTO);
 	assert_non_null(strstr(dmr_error(ctx), "'health' field"));
 	assert_non_null(strstr(dmr_error(ctx), "healthy"));
@@ -164,15 +213,15 @@ static void test_status_overflow(void **state)
 	struct dmr_status st;
 
 	(void)state;
-	assert_int_equal(dmr_parse_status_line(ctx,
+	assert_int_equal(dmri_parse_status_line(ctx,
 		"2 18446744073709551615 0 0 0 0 0 0 1 0 0 0 on ok", &st), 0);
 	assert_true(st.reads == UINT64_MAX);
-	assert_int_equal(dmr_parse_status_line(ctx,
+	assert_int_equal(dmri_parse_status_line(ctx,
 		"2 18446744073709551616 0 0 0 0 0 0 1 0 0 0 on ok", &st), -EPROTO);
 	assert_non_null(strstr(dmr_error(ctx), "'reads'"));
-	assert_int_equal(dmr_parse_status_line(ctx,
+	assert_int_equal(dmri_parse_status_line(ctx,
 		"2 0 0 0 0 0 0 0 99999999999999999999999 0 0 0 on ok", &st), -EPROTO);
-	assert_int_equal(dmr_parse_status_line(ctx,
+	assert_int_equal(dmri_parse_status_line(ctx,
 		"4294967296 0 0 0 0 0 0 0 1 0 0 0 on ok", &st), -EPROTO);
 }
 
@@ -181,11 +230,11 @@ static void test_status_old_version(void **state)
 	struct dmr_status st;
 
 	(void)state;
-	assert_int_equal(dmr_parse_status_line(ctx, "1 10 20 1 2 3 4 5 100 6 7 8 on ok",
+	assert_int_equal(dmri_parse_status_line(ctx, "1 10 20 1 2 3 4 5 100 6 7 8 on ok",
 					       &st), -EPROTO);
 	assert_non_null(strstr(dmr_error(ctx), "version 1 is too old"));
-	assert_int_equal(dmr_parse_status_line(ctx, "0", &st), -EPROTO);
-	assert_int_equal(dmr_parse_status_line(ctx, NULL, &st), -EINVAL);
+	assert_int_equal(dmri_parse_status_line(ctx, "0", &st), -EPROTO);
+	assert_int_equal(dmri_parse_status_line(ctx, NULL, &st), -EINVAL);
 }
 
 static void test_table_params(void **state)
@@ -225,6 +274,16 @@ static void test_stats_reply(void **state)
 	assert_int_equal(st.spare_start, 176);
 	assert_int_equal(st.metadata_generation, 42);
 	assert_int_equal(st.block_size, 4096);
+	assert_int_equal(st.spare_stride, 0);	/* target 1.0: not given */
+	assert_int_equal(st.format_id, 0);
+	assert_int_equal(dmri_parse_stats(ctx, STATS " spare_stride=8192 format_version=2"
+					  " format_id=00c0ffee12345678", &st), 0);
+	assert_int_equal(st.spare_stride, 8192);
+	assert_int_equal(st.format_version, 2);
+	assert_true(st.format_id == 0x00c0ffee12345678ULL);
+	assert_int_equal(dmri_parse_stats(ctx, STATS " format_id=xyz", &st), -EPROTO);
+	assert_int_equal(dmri_parse_stats(ctx, STATS " format_id=00c0ffee123456789", &st),
+			 -EPROTO);
 	/* Unknown keys are ignored; a missing one is an error. */
 	assert_int_equal(dmri_parse_stats(ctx, "new=1 " STATS, &st), 0);
 	assert_int_equal(dmri_parse_stats(ctx, "spare_start=1 block_size=512", &st),
@@ -238,34 +297,66 @@ static void test_stats_reply(void **state)
 					  "block_size=512", &st), -EPROTO);
 }
 
+/* Collects what dmri_parse_list_page hands out. */
+struct got {
+	struct dmr_entry e[16];
+	size_t n;
+	int stop_at;		/* return 42 at this entry (0: never) */
+};
+
+static int collect(const struct dmr_entry *e, void *data)
+{
+	struct got *g = data;
+
+	assert_int_equal(e->size, sizeof(*e));
+	assert_true(g->n < 16);
+	g->e[g->n++] = *e;
+	return g->stop_at && (int)g->n == g->stop_at ? 42 : 0;
+}
+
 static void test_list_page(void **state)
 {
-	struct dmr_entry *e = NULL;
-	size_t n = 0, cap = 0;
-	uint64_t next;
+	struct got g = { .n = 0 };
+	uint64_t next, last = UINT64_MAX;
 
 	(void)state;
 	assert_int_equal(dmri_parse_list_page(ctx,
-		"0 remapped 5\n3 pending -\n4 inflight 6\nnext 9", &e, &n, &cap,
-		&next), 0);
-	assert_int_equal(n, 3);
+		"0 remapped 5\n3 pending -\n4 inflight 6\n5 copying -\n6 lost 9\nnext 9",
+		collect, &g, &last, &next), 0);
+	assert_int_equal(g.n, 5);
 	assert_int_equal(next, 9);
-	assert_int_equal(e[0].block, 0);
-	assert_int_equal(e[0].state, DMR_ENTRY_REMAPPED);
-	assert_int_equal(e[0].spare_block, 5);
-	assert_int_equal(e[1].block, 3);
-	assert_int_equal(e[1].state, DMR_ENTRY_PENDING);
-	assert_int_equal(e[2].state, DMR_ENTRY_INFLIGHT);
-	assert_int_equal(e[2].spare_block, 6);
+	assert_int_equal(last, 6);
+	assert_int_equal(g.e[0].block, 0);
+	assert_int_equal(g.e[0].state, DMR_ENTRY_REMAPPED);
+	assert_int_equal(g.e[0].spare_block, 5);
+	assert_int_equal(g.e[1].block, 3);
+	assert_int_equal(g.e[1].state, DMR_ENTRY_PENDING);
+	assert_int_equal(g.e[2].state, DMR_ENTRY_INFLIGHT);
+	assert_int_equal(g.e[2].spare_block, 6);
+	assert_int_equal(g.e[3].state, DMR_ENTRY_COPYING);
+	assert_int_equal(g.e[3].spare_block, 0);
+	assert_int_equal(g.e[4].state, DMR_ENTRY_LOST);
+	assert_int_equal(g.e[4].spare_block, 9);
 	/* A last page: no "next", a trailing newline. */
-	assert_int_equal(dmri_parse_list_page(ctx, "9 remapped 7\n", &e, &n, &cap,
-					      &next), 0);
-	assert_int_equal(n, 4);
+	assert_int_equal(dmri_parse_list_page(ctx, "9 remapped 7\n", collect, &g,
+					      &last, &next), 0);
+	assert_int_equal(g.n, 6);
 	assert_true(next == UINT64_MAX);
-	assert_int_equal(dmri_parse_list_page(ctx, "", &e, &n, &cap, &next), 0);
-	assert_int_equal(n, 4);
+	assert_int_equal(dmri_parse_list_page(ctx, "", collect, &g, &last, &next), 0);
+	assert_int_equal(g.n, 6);
+	/* Blocks must go on increasing across pages too. */
+	assert_int_equal(dmri_parse_list_page(ctx, "9 remapped 8\n", collect, &g,
+					      &last, &next), -EPROTO);
 	assert_string_equal(dmr_entry_state_name(DMR_ENTRY_INFLIGHT), "inflight");
-	free(e);
+	assert_string_equal(dmr_entry_state_name(DMR_ENTRY_COPYING), "copying");
+	assert_string_equal(dmr_entry_state_name(DMR_ENTRY_LOST), "lost");
+	/* The function's non-zero return stops the walk and is returned. */
+	g.n = 0;
+	g.stop_at = 2;
+	last = UINT64_MAX;
+	assert_int_equal(dmri_parse_list_page(ctx, "0 remapped 5\n3 pending -\n4 remapped 6\n",
+					      collect, &g, &last, &next), 42);
+	assert_int_equal(g.n, 2);
 }
 
 static void test_list_page_bad(void **state)
@@ -274,6 +365,8 @@ static void test_list_page_bad(void **state)
 		"0 remapped\n",			/* no spare block */
 		"0 remapped -\n",
 		"0 pending 5\n",
+		"0 copying 5\n",
+		"0 lost -\n",
 		"0 gone 5\n",
 		"x remapped 5\n",
 		"0 remapped 5 extra\n",
@@ -285,18 +378,17 @@ static void test_list_page_bad(void **state)
 		"next 18446744073709551615",
 		"-1 remapped 1\n",
 	};
-	struct dmr_entry *e;
-	size_t n, cap, i;
-	uint64_t next;
+	struct got g;
+	uint64_t next, last;
+	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		e = NULL;
-		n = cap = 0;
-		assert_int_equal(dmri_parse_list_page(ctx, bad[i], &e, &n, &cap,
+		memset(&g, 0, sizeof(g));
+		last = UINT64_MAX;
+		assert_int_equal(dmri_parse_list_page(ctx, bad[i], collect, &g, &last,
 						      &next), -EPROTO);
 		assert_non_null(strstr(dmr_error(ctx), "unexpected line"));
-		free(e);
 	}
 }
 
@@ -350,7 +442,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_status_v2),
-		cmocka_unit_test(test_status_v3_extra_fields),
+		cmocka_unit_test(test_status_v3),
+		cmocka_unit_test(test_status_v3_bad),
 		cmocka_unit_test(test_status_v2_trailing_field),
 		cmocka_unit_test(test_status_every_health_and_suppress),
 		cmocka_unit_test(test_status_short),

@@ -121,14 +121,14 @@ static void test_names(void **state)
 	has("pass a uuid");
 	/* With a uuid the checks go on to the devices. */
 	assert_int_equal(dmr_create(ctx, name, "/nonexistent-main", "/b",
-		&(struct dmr_create_opts){ .suppress = DMR_SUPPRESS_DEFAULT,
+		&(struct dmr_create_opts){ .size = sizeof(struct dmr_create_opts), .suppress = DMR_SUPPRESS_DEFAULT,
 					   .uuid = "u" }), -ENOENT);
 	assert_int_equal(dmri_validate_name(ctx, "Ok_.+-9"), 0);
 }
 
 static void test_options(void **state)
 {
-	struct dmr_create_opts o = { .suppress = 5 };
+	struct dmr_create_opts o = { .size = sizeof(o), .suppress = 5 };
 	char u[200];
 
 	(void)state;
@@ -156,7 +156,7 @@ static void test_create_loads_target(void **state)
 {
 	const char *m = loop(new_file(MAIN_SECTORS), 512);
 	const char *s = loop(new_file(4096), 512);
-	struct dmr_create_opts o = { .suppress = DMR_SUPPRESS_DEFAULT,
+	struct dmr_create_opts o = { .size = sizeof(o), .suppress = DMR_SUPPRESS_DEFAULT,
 				     .format = true };
 	unsigned int v[3];
 
@@ -230,7 +230,7 @@ static void test_create_format(void **state)
 {
 	const char *m = loop(new_file(MAIN_SECTORS), 512);
 	const char *s = loop(new_file(4096), 512);
-	struct dmr_create_opts o = { .suppress = DMR_SUPPRESS_DEFAULT };
+	struct dmr_create_opts o = { .size = sizeof(o), .suppress = DMR_SUPPRESS_DEFAULT };
 	char mn[32], sn[32], want[160];
 	struct fake_dev *d;
 	struct dmr_sb sb, sb2;
@@ -286,7 +286,7 @@ static void test_create_format(void **state)
 static void test_create_params(void **state)
 {
 	struct dmri_create_plan p = { 8, 16, 8, 32, 512, 8, "", 0, false };
-	struct dmr_create_opts o = { .suppress = DMR_SUPPRESS_ON };
+	struct dmr_create_opts o = { .size = sizeof(o), .suppress = DMR_SUPPRESS_ON };
 	char buf[128];
 
 	(void)state;
@@ -307,7 +307,7 @@ static void test_sizes(void **state)
 	const char *m = loop(new_file(MAIN_SECTORS), 512);
 	const char *tiny = loop(new_file(40), 512);
 	const char *s4k = loop(new_file(4096), 4096);
-	struct dmr_create_opts o = { .suppress = DMR_SUPPRESS_DEFAULT,
+	struct dmr_create_opts o = { .size = sizeof(o), .suppress = DMR_SUPPRESS_DEFAULT,
 				     .format = true };
 
 	(void)state;
@@ -386,7 +386,7 @@ static void test_existing_metadata(void **state)
 	/* A damaged superblock is never formatted over. */
 	format_onto(s, MAIN_SECTORS, 512, "", true);
 	assert_int_equal(dmr_create(ctx, "x", m, s,
-		&(struct dmr_create_opts){ .suppress = DMR_SUPPRESS_DEFAULT,
+		&(struct dmr_create_opts){ .size = sizeof(struct dmr_create_opts), .suppress = DMR_SUPPRESS_DEFAULT,
 					   .format = true }), -EBADMSG);
 	has("both superblocks of spare");
 }
@@ -395,7 +395,7 @@ static void test_in_use(void **state)
 {
 	const char *m = loop(new_file(MAIN_SECTORS), 512);
 	const char *s = loop(new_file(4096), 512);
-	struct dmr_create_opts o = { .suppress = DMR_SUPPRESS_DEFAULT,
+	struct dmr_create_opts o = { .size = sizeof(o), .suppress = DMR_SUPPRESS_DEFAULT,
 				     .format = true };
 	int fd = open(s, O_RDONLY | O_EXCL);
 

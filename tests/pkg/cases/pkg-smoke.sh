@@ -1,6 +1,6 @@
 # Smoke test of the installed packages (run by tests/pkg/run, which boots the
 # guest with the dm-remap.ko that DKMS built from dmremap-dkms and ships the
-# dmremapctl of the dmremapctl package, linked to libdmremap1's library).
+# dmremapctl of the dmremapctl package, linked to libdmremap2's library).
 # The module and the tool report the same version; a device made with
 # dmremapctl absorbs write errors; status, remaps and remove work.
 . "$DMR_LIB"

@@ -2,6 +2,9 @@
 # applied, FORMAT_ID= resolved), assemble again is a no-op, the
 # /run/dmremap records, udev-probe for the main and the spare, disassemble
 # (twice), and a line that cannot be assembled.
+# dmr-lanes: stock trixie
+# Not on the debug lane: dmremapctl over the table lines and messages the
+# kernel cases send under the debug kernel: pure userspace there.
 . "$DMR_LIB"
 
 trap 'rm -f /etc/dmremaptab' EXIT
@@ -26,7 +29,7 @@ dmremapctl assemble --all
 [ -b /dev/mapper/a ] || fail "a not assembled"
 [ -b /dev/mapper/b ] || fail "b not assembled"
 [ ! -e /dev/mapper/c ] || fail "noauto line c assembled"
-assert_eq "$(dm_table a)" "$(majmin "$ma") $(majmin "$sa")" "a: FORMAT_ID= resolved to $sa"
+assert_eq "$(dm_table a | cut -d' ' -f1-2)" "$(majmin "$ma") $(majmin "$sa")" "a: FORMAT_ID= resolved to $sa"
 assert_eq "$(dm_table b | cut -d' ' -f4)" no_suppress_writes "b: option"
 assert_eq "$(dmsetup info -c --noheadings -o uuid a)" "DMREMAP-$fid-a" "a: uuid"
 grep -qx "MAIN_DEVNUM=$(majmin "$ma")" /run/dmremap/a || fail "record: $(cat /run/dmremap/a)"

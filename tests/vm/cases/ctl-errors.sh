@@ -2,6 +2,9 @@
 # one-line message on stderr naming the problem, and leaves nothing behind:
 # 1 usage, 4 wrong device, 5 exists or in use, 6 kernel/target (see
 # dmremapctl(8), EXIT STATUS).
+# dmr-lanes: stock trixie
+# Not on the debug lane: dmremapctl over the table lines and messages the
+# kernel cases send under the debug kernel: pure userspace there.
 . "$DMR_LIB"
 
 main=$(nullb_create main 32)

@@ -3,6 +3,9 @@
 # given swapped are refused, with and without --format; the hint without
 # --format never suggests formatting a disk that holds something.  Every
 # refusal leaves every byte of both disks as it was (checksums).
+# dmr-lanes: stock trixie
+# Not on the debug lane: dmremapctl over the table lines and messages the
+# kernel cases send under the debug kernel: pure userspace there.
 . "$DMR_LIB"
 
 main=$(nullb_create gmain 32)
@@ -43,7 +46,7 @@ cat err.txt
 grep -q "WARNING: spare $spare holds an ext4 filesystem" err.txt || fail "no warning"
 grep -q "formatted spare $spare" err.txt || fail "no format notice"
 [ -b /dev/mapper/g ] || fail "/dev/mapper/g was not created"
-assert_eq "$(dm_table g | wc -w)" 2 "table without the kernel's format option"
+case " $(dm_table g) " in *" format "*) fail "the kernel's format option in: $(dm_table g)" ;; esac
 pattern verify /dev/mapper/g 0 32m 11
 assert_eq "$(sum "$main")" "$m0" "main unchanged by the format"
 dmremapctl remove g

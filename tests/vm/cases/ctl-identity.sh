@@ -4,6 +4,9 @@
 # identity: size only, with a notice) and, where the kernel has it,
 # scsi_debug (its WWID).  A different main of the same size is refused with
 # a message naming the expected disk; --force accepts it.
+# dmr-lanes: stock trixie
+# Not on the debug lane: dmremapctl over the table lines and messages the
+# kernel cases send under the debug kernel: pure userspace there.
 . "$DMR_LIB"
 
 dd if=/dev/zero of=m1.img bs=1M count=16 2>/dev/null

@@ -1,6 +1,9 @@
 # dmremapctl suppress: with it off a failing write returns EIO and its
 # blocks become pending; `suppress on` makes the next failing write succeed
 # through the spare, and the pending blocks are remapped by their next write.
+# dmr-lanes: stock trixie
+# Not on the debug lane: dmremapctl over the table lines and messages the
+# kernel cases send under the debug kernel: pure userspace there.
 . "$DMR_LIB"
 
 main=$(nullb_create main 32)

@@ -3,6 +3,10 @@
 # sizes, a sparse file, links) keeps its content across umount, fsck, device
 # removal and re-creation; the file system is also clean when checked on main
 # directly, so the data really is on main at the same offsets.
+# dmr-lanes: stock trixie
+# Not on the debug lane: a file system over the same remap paths that remap-
+# fs-ext4, remap-fio-verify and matrix-fio take under the debug kernel: pure
+# data volume there.
 . "$DMR_LIB"
 
 fsck_clean() {	# fsck_clean DEV: e2fsck -fn must exit 0

@@ -4,6 +4,10 @@
 # removal and re-creation; the file system is also clean when checked on main
 # directly, so the data really is on main at the same offsets.
 # (xfsprogs >= 5.19 refuses file systems under 300 MB, hence 320 MB.)
+# dmr-lanes: stock trixie
+# Not on the debug lane: a file system over the same remap paths that remap-
+# fs-ext4, remap-fio-verify and matrix-fio take under the debug kernel: pure
+# data volume there.
 . "$DMR_LIB"
 
 fsck_clean() {	# fsck_clean DEV: xfs_repair -n must exit 0

@@ -6,6 +6,10 @@
 # (dmr-logcheck); exactly the bad blocks written are remapped; no I/O error
 # reaches XFS.
 # dmr-timeout: 600
+# dmr-lanes: stock trixie
+# Not on the debug lane: a file system over the same remap paths that remap-
+# fs-ext4, remap-fio-verify and matrix-fio take under the debug kernel: pure
+# data volume there.
 . "$DMR_LIB"
 . /dmr/lib-logwrites.sh
 

@@ -8,8 +8,12 @@ dmsetup create r --table "0 $(dev_sectors "$main") remap $main $spare 1 format"
 dev=/dev/mapper/r
 pattern write $dev 2m 64k 1	# sectors 4096..4223
 
+events() { dmsetup info -c --noheadings -o events r | tr -d ' '; }
+ev0=$(events)
 nullb_badblocks main + 4100 4107
 expect_fail "Input/output error" pattern read $dev $((4100 * 512)) 512
+# A new pending block raises a dm event (monitors wait for them).
+[ "$(events)" -gt "$ev0" ] || fail "no dm event for a new pending block (events $ev0 -> $(events))"
 assert_eq "$(status_field r 4)" 1 "read errors"
 assert_eq "$(status_field r 7)" 1 "pending blocks"
 assert_eq "$(status_field r 6)" 0 "remapped blocks"

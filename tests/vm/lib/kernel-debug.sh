@@ -5,7 +5,8 @@
 # Executed (not sourced). Ensures the debug kernel is built/cached via
 # tests/vm/debug/build-kernel.sh (its progress goes to stderr; a cached run
 # takes well under a second) and prints on stdout exactly these six lines,
-# values single-quoted, so the caller can `eval "$(tests/vm/lib/kernel-debug.sh)"`:
+# values single-quoted, so the caller can `eval "$(tests/vm/lib/kernel-debug.sh)"`
+# (then TSCALE and CASE_ENV, see tests/vm/README.md):
 #   KVER='<uname -r in the guest>'
 #   VMLINUZ='<bzImage>'
 #   MODROOT='<dir with lib/modules/$KVER, depmod done, modules stripped>'
@@ -58,3 +59,6 @@ q KMAKE "$KMAKE"
 q KAPPEND "$KAPPEND"
 # KASAN, lockdep and kmemleak make the cases about 4 times slower.
 q TSCALE 4
+# meta-crash checks every 4th crash point here (plus the first after each
+# mark and the final state); the stock lane checks all of them.
+q CASE_ENV DMR_CRASH_STRIDE=4

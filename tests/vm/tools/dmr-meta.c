@@ -14,8 +14,9 @@
  *   dmr-meta sbfield DEV a|b OFFSET VALUE
  *                                       rewrite a le64 superblock field,
  *                                       crc made valid
- *   dmr-meta fill DEV N                 a table of N remaps (main block k on
- *                                       spare block k), both copies, as a
+ *   dmr-meta fill DEV N [STRIDE]        a table of N remaps (main block
+ *                                       k*STRIDE on spare block k; STRIDE 1
+ *                                       by default), both copies, as a
  *                                       commit with generation 2 would write
  *                                       (and the superblocks counting them)
  */
@@ -166,18 +167,20 @@ int main(int argc, char **argv)
 		memcpy(blk + strtoul(argv[4], NULL, 0), &v, sizeof(v));
 		fix_crc();
 		wr(sector);
-	} else if (!strcmp(argv[1], "fill") && argc == 4) {
+	} else if (!strcmp(argv[1], "fill") && (argc == 4 || argc == 5)) {
 		uint64_t n = strtoull(argv[3], NULL, 0), k;
+		uint64_t stride = argc == 5 ? strtoull(argv[4], NULL, 0) : 1;
 		uint64_t *slots;
 
 		sb = load_sb();
-		if (n > sb.geo.remap_slots || n > sb.main_blocks)
+		if (!stride || n > sb.geo.remap_slots ||
+		    (n && (n - 1) > (sb.main_blocks - 1) / stride))
 			die("more entries than slots or main blocks");
 		slots = calloc(sb.geo.remap_slots, sizeof(*slots));
 		if (!slots)
 			die("out of memory");
 		for (k = 0; k < n; k++)
-			slots[k] = DMR_SLOT(k, DMR_SLOT_REMAPPED);
+			slots[k] = DMR_SLOT(k * stride, DMR_SLOT_REMAPPED);
 		for (uint32_t i = 0; i < sb.geo.remap_meta_blocks; i++) {
 			if (sb.version != DMR_FORMAT_V1 && i * DMR_ENTRIES_PER_BLOCK >= n)
 				break;

@@ -4,7 +4,7 @@
 # This case itself exits 0; the HARNESS must flag it from dmesg/kmemleak:
 #   KASAN    : "BUG: KASAN: slab-out-of-bounds in dmr_selftest_oob"
 #   lockdep  : "WARNING: possible circular locking dependency detected"
-#   kmemleak : "unreferenced object" (after the runner's two scans >5 s apart)
+#   kmemleak : "unreferenced object" (the end-of-boot scan, after the cases)
 # Lockdep disables itself after its first report, and also after any KASAN
 # report (taint: "Disabling lock debugging due to kernel taint"): run this case
 # in its own boot (or last), otherwise later cases run without lockdep.

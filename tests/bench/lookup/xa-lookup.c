@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xa-lookup: the map-side lookup of dm-remap's remap table, timed in
+ * userspace over the kernel's own lib/xarray.c (built with the shims of the
+ * kernel's tools/testing/radix-tree, XA_CHUNK_SHIFT 6 and -O2 like the
+ * kernel; see build.sh).
+ *
+ *   xa-lookup [-x] [-s STRIDE] [-b BLOCKS] [-n LOOKUPS] N hit|miss
+ *
+ * The table holds N entries, main block k*STRIDE -> spare block k, as
+ * dm-remap's loader stores them (xa_mk_value(spare << 3 | RS_REMAPPED)).
+ * One lookup is what remap_map_slow() does for a bio of BLOCKS blocks
+ * (8: 4 KiB on 512-byte blocks, 1: 4 KiB blocks):
+ *   xa_find(first, first + BLOCKS - 1, XA_PRESENT), and on a hit at
+ *   `first`, remap_run(): xa_load of each following block of the bio.
+ * hit: `first` is a random table entry (STRIDE 1: the whole bio is
+ * remapped; larger strides: only its first block).  miss: `first` is a
+ * random block with no entry in [first, first + BLOCKS) (STRIDE 1: past the
+ * table, within twice its size; larger strides: between entries).
+ * -x: the lookup is one xa_state walk (xas_find(), then xas_next(), which
+ * stays in the leaf) instead of xa_find() and a fresh xa_load() from the
+ * root per following block: the design change proposed for remap_run().
+ * Time is the thread's CPU time (CLOCK_THREAD_CPUTIME_ID): on a shared host
+ * a pass preempted by other work is not charged for the time it waited.
+ * Random order over precomputed indices: the table is larger than the
+ * caches at 100k entries and more, as in the kernel.
+ * -a: build the table as activation does (with md.rev); see build().
+ * -r REPS: timed passes (default 5), the fastest is reported.
+ * Prints: entries stride blocks kind lookups ns_per_lookup nodes node_bytes
+ * (nodes: xa_node objects allocated, their bytes at sizeof(struct xa_node)).
+ * The function lookups() is the one callgrind counts (--toggle-collect).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <linux/xarray.h>
+#include "test.h"
+
+#define RS_SHIFT 3
+#define RS_REMAPPED 0
+
+int kmalloc_verbose;
+static DEFINE_XARRAY(table);
+static DEFINE_XARRAY(rev);
+static unsigned long *starts;
+static unsigned long sink;
+
+static unsigned long rs_spare(void *e)
+{
+	return xa_to_value(e) >> RS_SHIFT;
+}
+
+/* remap_run() of dm-remap-engine.c, for a remapped entry. */
+static unsigned long run(unsigned long first, unsigned long last, void *e)
+{
+	unsigned long n = 1;
+	void *next;
+
+	while (first + n <= last) {
+		next = xa_load(&table, first + n);
+		if (!next || (xa_to_value(next) & 7) != RS_REMAPPED ||
+		    rs_spare(next) != rs_spare(e) + n)
+			break;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * The proposal: the whole lookup as one xa_state walk under one RCU read
+ * section: xas_find() over the bio's range, then xas_next() for each
+ * following block, which stays in the leaf node.  Returns what lookups()
+ * adds for one bio.
+ */
+static unsigned long lookup_xas(unsigned long first, unsigned long last)
+{
+	XA_STATE(xas, &table, first);
+	unsigned long n = 1;
+	void *e, *next;
+
+	rcu_read_lock();
+	e = xas_find(&xas, last);
+	if (!e || xas.xa_index != first) {
+		rcu_read_unlock();
+		return !e;
+	}
+	while (first + n <= last) {
+		next = xas_next(&xas);
+		if (xas_retry(&xas, next))
+			continue;
+		if (!next || (xa_to_value(next) & 7) != RS_REMAPPED ||
+		    rs_spare(next) != rs_spare(e) + n)
+			break;
+		n++;
+	}
+	rcu_read_unlock();
+	return n;
+}
+
+static int walk;
+
+/* The loop callgrind measures: one remap_map_slow() lookup per start. */
+noinline unsigned long lookups(unsigned long count, unsigned long blocks)
+{
+	unsigned long i, acc = 0;
+
+	for (i = 0; i < count; i++) {
+		unsigned long first = starts[i], idx = first;
+		void *e;
+
+		if (walk) {
+			acc += lookup_xas(first, first + blocks - 1);
+			continue;
+		}
+		e = xa_find(&table, &idx, first + blocks - 1, XA_PRESENT);
+		if (e && idx == first)
+			acc += run(first, first + blocks - 1, e);
+		else
+			acc += !e;
+	}
+	return acc;
+}
+
+/*
+ * What activation does per remapped slot (meta_load_rslot() in
+ * dm-remap-metadata.c): look the main block up, then store the spare block
+ * in md.rev and the main block in the table.  callgrind --toggle-collect=build
+ * counts it (-a: also build md.rev, as the kernel does).
+ */
+static int with_rev;
+
+noinline int build(unsigned long n, unsigned long stride)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++) {
+		if (with_rev) {
+			if (xa_load(&table, i * stride))
+				return 1;
+			if (xa_is_err(xa_store(&rev, i, xa_mk_value(i << 2 | 1), GFP_KERNEL)))
+				return 1;
+		}
+		if (xa_is_err(xa_store(&table, i * stride,
+				       xa_mk_value(i << RS_SHIFT | RS_REMAPPED), GFP_KERNEL)))
+			return 1;
+	}
+	return 0;
+}
+
+static unsigned long rnd(unsigned long *s)
+{
+	/* xorshift64* */
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 2685821657736338717ULL;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long n, stride = 1, blocks = 8, count = 1000000, i, seed = 88172645463325252ULL;
+	struct timespec t0, t1;
+	unsigned long expect, got;
+	unsigned long reps = 5, r;
+	int hit, c;
+	double ns = 0, t;
+
+	while ((c = getopt(argc, argv, "axs:b:n:r:")) != -1) {
+		switch (c) {
+		case 'x': walk = 1; break;
+		case 'a': with_rev = 1; break;
+		case 'r': reps = strtoul(optarg, NULL, 0); break;
+		case 's': stride = strtoul(optarg, NULL, 0); break;
+		case 'b': blocks = strtoul(optarg, NULL, 0); break;
+		case 'n': count = strtoul(optarg, NULL, 0); break;
+		default: return 2;
+		}
+	}
+	if (argc - optind != 2 || !stride || !blocks) {
+		fprintf(stderr, "usage: xa-lookup [-s STRIDE] [-b BLOCKS] [-n LOOKUPS] N hit|miss\n");
+		return 2;
+	}
+	n = strtoul(argv[optind], NULL, 0);
+	hit = !strcmp(argv[optind + 1], "hit");
+	if (stride > 1 && stride < blocks + 1) {
+		fprintf(stderr, "xa-lookup: STRIDE must exceed BLOCKS for misses between entries\n");
+		return 2;
+	}
+
+	rcu_register_thread();
+	radix_tree_init();
+	if (build(n, stride))
+		return 1;
+
+	starts = malloc(count * sizeof(*starts));
+	if (!starts)
+		return 1;
+	for (i = 0; i < count; i++) {
+		unsigned long k = n ? rnd(&seed) % n : 0;
+
+		if (hit && n)
+			starts[i] = stride == 1 ? (k < n - blocks ? k : n - blocks) : k * stride;
+		else if (stride == 1)
+			starts[i] = n + rnd(&seed) % (n + 1);
+		else
+			starts[i] = k * stride + 1 + rnd(&seed) % (stride - blocks);
+	}
+	if (hit && n < blocks) {
+		fprintf(stderr, "xa-lookup: hits need at least BLOCKS entries\n");
+		return 2;
+	}
+
+	/* Warm up (and check what the lookups find), then time. */
+	got = lookups(count, blocks);
+	expect = hit ? count * (stride == 1 ? blocks : 1) : count;
+	if (got != expect) {
+		fprintf(stderr, "xa-lookup: lookups found %lu, expected %lu\n", got, expect);
+		return 1;
+	}
+	/* The fastest of REPS passes: the host's other load only adds time. */
+	for (r = 0; r < reps; r++) {
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+		sink += lookups(count, blocks);
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+		t = ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / count;
+		if (!r || t < ns)
+			ns = t;
+	}
+	printf("%lu %lu %lu %s %lu %.1f %d %lu\n", n, stride, blocks, hit ? "hit" : "miss",
+	       count, ns, nr_allocated, (unsigned long)nr_allocated * sizeof(struct xa_node));
+	return 0;
+}
