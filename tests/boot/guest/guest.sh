@@ -31,6 +31,12 @@ finish() {
 	exit 0
 }
 
+# Device timeouts of the test's dmremaptab and fstab: generous in boots 1
+# and 2 (under TCG the coldplug starts 45 s into a loaded boot), short in
+# boot 3, which waits for a main that never appears (boot 2 sets them).  The
+# dmremaptab timeout also bounds the wait for the spare, which boot 3 still
+# has: it must appear within B3_WAIT.
+WAIT=90 MOUNT_WAIT=120 B3_WAIT=30 B3_MOUNT_WAIT=20
 MAIN_A=/dev/disk/by-id/virtio-DMR-MAIN-A SPARE_A=/dev/disk/by-id/virtio-DMR-SPARE-A
 MAIN_V=/dev/disk/by-path/pci-0000:00:07.0 SPARE_V=/dev/disk/by-id/wwn-0x5000c50015ea71ac
 say "@@BOOT $BOOT"
@@ -139,12 +145,12 @@ boot1() {
 	# From now on the boot assembles them.
 	cat >/etc/dmremaptab <<-EOF
 	# dm-remap devices assembled at boot (dmremaptab(5))
-	safe   SERIAL=DMR-MAIN-A   FORMAT_ID=$(cat "$state/fid-a")   nofail,x-systemd.device-timeout=90
-	vault  $MAIN_V   WWN=0x5000C50015EA71AC   nofail,x-systemd.device-timeout=90
+	safe   SERIAL=DMR-MAIN-A   FORMAT_ID=$(cat "$state/fid-a")   nofail,x-systemd.device-timeout=$WAIT
+	vault  $MAIN_V   WWN=0x5000C50015EA71AC   nofail,x-systemd.device-timeout=$WAIT
 	EOF
 	cat >>/etc/fstab <<-EOF
-	/dev/mapper/safe  /srv/safe   ext4  nofail,x-systemd.device-timeout=120  0 2
-	LABEL=dmrvault    /srv/vault  ext4  nofail,x-systemd.device-timeout=120  0 2
+	/dev/mapper/safe  /srv/safe   ext4  nofail,x-systemd.device-timeout=$MOUNT_WAIT  0 2
+	LABEL=dmrvault    /srv/vault  ext4  nofail,x-systemd.device-timeout=$MOUNT_WAIT  0 2
 	EOF
 	systemctl daemon-reload
 	check generated test -f /run/systemd/generator/dmremap@safe.service -a \
@@ -160,6 +166,8 @@ boot1() {
 
 boot2() {
 	local m s
+	sed -i "s/x-systemd.device-timeout=$WAIT/x-systemd.device-timeout=$B3_WAIT/" /etc/dmremaptab
+	sed -i "s/x-systemd.device-timeout=$MOUNT_WAIT/x-systemd.device-timeout=$B3_MOUNT_WAIT/" /etc/fstab
 	m=$(devnode "$MAIN_A") s=$(devnode "$SPARE_A")
 	info "safe main is $m now (was $(cat "$state/main-a-boot1")), spare $s"
 	[ "$m" != "$(cat "$state/main-a-boot1")" ] && pass reordered || fail reordered "main is $m in both boots"
@@ -206,7 +214,7 @@ boot3() {
 	check vault-not-assembled sh -c '! dmsetup info vault >/dev/null 2>&1 && ! test -e /dev/mapper/vault'
 	check units-failed test "$(systemctl is-failed dmremap@safe.service dmremap@vault.service | tr '\n' ' ')" = "failed failed "
 	journalctl -b --no-pager -u dmremap@safe.service -u dmremap@vault.service | tail -n 20 | sed 's/^/why: /' | logs
-	check journal-safe-why sh -c "journalctl -b --no-pager -u dmremap@safe.service | grep -q 'main /dev/disk/by-dmremap-serial/DMR-MAIN-A did not appear within 90 s'"
+	check journal-safe-why sh -c "journalctl -b --no-pager -u dmremap@safe.service | grep -q 'main /dev/disk/by-dmremap-serial/DMR-MAIN-A did not appear within $B3_WAIT s'"
 	check journal-vault-why sh -c "journalctl -b --no-pager -u dmremap@vault.service | grep -q 'belongs to another main: it expects serial:DMR-MAIN-V'"
 	check not-mounted sh -c '! findmnt /srv/safe && ! findmnt /srv/vault'
 	check spare-still-spare test "$(prop "$s" ID_FS_TYPE)" = dm_remap_spare
