@@ -11,8 +11,10 @@ mkdir -p "$state"
 say() { printf '%s\n' "$*" >&3; }
 info() { say "INFO $*"; }
 logs() { sed 's/^/LOG /' >&3; }
-pass() { say "PASS b$BOOT-$1"; }
-fail() { say "FAIL b$BOOT-$1: $(printf '%s' "${2:-}" | tr '\n' ' ' | cut -c1-400)"; }
+# Each result after a LOG line with the uptime (where the checks' time goes).
+stamp() { say "LOG at $(cut -d' ' -f1 /proc/uptime) s:"; }
+pass() { stamp; say "PASS b$BOOT-$1"; }
+fail() { stamp; say "FAIL b$BOOT-$1: $(printf '%s' "${2:-}" | tr '\n' ' ' | cut -c1-400)"; }
 # check NAME CMD...: PASS if CMD succeeds, FAIL with its output otherwise.
 check() {
 	local n=$1 out
