@@ -30,6 +30,7 @@ rm -rf "$root/tmp/debs" "$root/etc/dkms/no-autoinstall"
 
 src=$root/usr/src/dm-remap-$version
 [ -f "$src/dkms.conf" ] || { echo "install: no DKMS source in $src" >&2; exit 1; }
+# shellcheck disable=SC2016 # a dpkg-query format
 headers=$(in_root dpkg-query -W -f '${Version}' "linux-headers-$kver")
 key=$( { (cd "$src" && find . -type f -print0 | sort -z | xargs -0 sha256sum --); echo "$kver $headers"; } |
 	sha256sum | cut -c1-16)
@@ -43,7 +44,7 @@ else
 	t0=$(date +%s)
 	in_root dkms build -m dm-remap -v "$version" -k "$kver"
 	in_root dkms install -m dm-remap -v "$version" -k "$kver"
-	rm -rf "$cache/$key"
+	rm -rf "${cache:?}/$key"
 	mkdir -p "$cache/$key"
 	cp -a "$root/$tree" "$cache/$key/"
 	touch "$cache/$key/.complete"
