@@ -49,7 +49,9 @@ info "system state: $sysstate"
 info "boot time: $(systemd-analyze time 2>&1 | head -n 1)"
 info "checks start at $(cut -d' ' -f1 /proc/uptime) s of uptime"
 systemd-analyze blame 2>/dev/null | head -n 30 | sed 's/^/blame: /' | logs
-udevadm settle -t 60
+stamp
+udevadm settle -t 60 || info "udevadm settle: events still queued after 60 s"
+info "udev settled at $(cut -d' ' -f1 /proc/uptime) s of uptime"
 
 # format_id of a spare, from its superblock (u64 at byte 24, after the magic).
 format_id() {
