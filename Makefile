@@ -1,9 +1,13 @@
 # dm-remap top-level build.
 #   make              the kernel module for the running kernel (KDIR=...),
-#                     libdmremap and dmremapctl (into build/)
-#   make install      library, header, pkg-config file, dmremapctl and man
-#                     pages into $(DESTDIR)$(PREFIX) (PREFIX=/usr/local);
-#                     make uninstall removes them
+#                     libdmremap, dmremapctl and the systemd generator
+#                     (into build/)
+#   make install      library, header, pkg-config file, dmremapctl, man
+#                     pages, the systemd generator and the udev rule into
+#                     $(DESTDIR)$(PREFIX) (PREFIX=/usr/local; the generator
+#                     into $(PREFIX)/lib/systemd/system-generators, the rule
+#                     into $(PREFIX)/lib/udev/rules.d, both read by systemd
+#                     and udev there too); make uninstall removes them
 #   make dkms-install kernel source into /usr/src/dm-remap-<VERSION>, dkms add,
 #                     dkms install for KVER; make dkms-uninstall
 #   make pkg          Debian packages into build/pkg (dpkg-buildpackage)
@@ -11,6 +15,8 @@
 #   make check-debug  the VM cases again on a KASAN/lockdep/kmemleak kernel
 #   make check-trixie the VM cases on Debian 13's kernel (6.12)
 #   make check-packages  build, install and boot the Debian/DKMS packages
+#   make check-boot   boot a Debian 12 systemd guest with the packages three
+#                     times: dmremaptab assembly at boot (tests/boot/run)
 #   make demo         boot a guest and show dm-remap at work
 #   make unit         codec unit tests and a 30 s fuzz run (tests/unit/run)
 #   make fuzz         fuzz the codec for FUZZ_SECONDS (default 600)
@@ -28,10 +34,11 @@ DKMS_SRC = $(DESTDIR)/usr/src/dm-remap-$(DMREMAP_VERSION)
 KERNEL_SRC := kernel/Kbuild $(wildcard kernel/*.h) \
 	$(filter-out %.mod.c,$(wildcard kernel/*.c))
 
-.PHONY: all module lib cli clean deps check check-debug check-trixie check-packages demo \
-	unit fuzz bench bench-full install uninstall dkms-source dkms-install dkms-uninstall pkg
+.PHONY: all module lib cli boot clean deps check check-debug check-trixie check-packages \
+	check-boot demo unit fuzz bench bench-full install uninstall dkms-source dkms-install \
+	dkms-uninstall pkg
 
-all: module lib cli
+all: module lib cli boot
 
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel modules
@@ -42,14 +49,20 @@ lib:
 cli: lib
 	$(MAKE) -C cli
 
+# The systemd generator (libc only); the udev rule is a plain file.
+boot:
+	$(MAKE) -C systemd PREFIX=$(PREFIX)
+
 # PREFIX, DESTDIR (and LIBDIR, INCLUDEDIR, SBINDIR, MANDIR) reach the
 # sub-makes: command-line variables are passed down.
 install:
 	$(MAKE) -C lib install PREFIX=$(PREFIX)
 	$(MAKE) -C cli install PREFIX=$(PREFIX)
 	$(MAKE) -C man install PREFIX=$(PREFIX)
+	$(MAKE) -C systemd install PREFIX=$(PREFIX)
 
 uninstall:
+	$(MAKE) -C systemd uninstall PREFIX=$(PREFIX)
 	$(MAKE) -C man uninstall PREFIX=$(PREFIX)
 	$(MAKE) -C cli uninstall PREFIX=$(PREFIX)
 	$(MAKE) -C lib uninstall PREFIX=$(PREFIX)
@@ -90,6 +103,9 @@ check-trixie: deps
 
 check-packages: deps
 	tests/pkg/run
+
+check-boot: deps
+	tests/boot/run
 
 # The ZFS act runs only when ZFS is already built for the stock kernel.
 ZFS_WARM = $(wildcard $(or $(DMREMAP_CACHE),/var/cache/dm-remap-test)/zfs/*-amd64-*/.complete)
