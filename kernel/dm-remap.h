@@ -151,8 +151,10 @@ struct remap_c {
 	bool spare_fua;			/* spare caches writes, main does not */
 	bool writable;			/* the table may write (not --readonly) */
 	bool main_failed;		/* failure budget spent: errors pass through */
-	/* Failing blocks of main in a row, reads and writes apart (a disk may
-	 * still read when it can no longer write); reset by a success. */
+	/*
+	 * Failing blocks of main in a row, reads and writes apart (a disk may
+	 * still read when it can no longer write); reset by a success.
+	 */
 	unsigned int fail_streak[2];
 
 	/* Bios waiting for the worker. */
