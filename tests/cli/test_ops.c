@@ -66,6 +66,15 @@ static void contains(const char *s, const char *want)
 		fail_msg("'%s' not found in:\n%s", want, s);
 }
 
+/* Both lines are in s, and first comes before then. */
+static void in_order(const char *s, const char *first, const char *then)
+{
+	const char *a = strstr(s, first), *b = strstr(s, then);
+
+	if (!a || !b || a > b)
+		fail_msg("'%s' not before '%s' in:\n%s", first, then, s);
+}
+
 static void record_syslog(int level, const char *msg)
 {
 	snprintf(logged + strlen(logged), sizeof(logged) - strlen(logged), "%d %s\n",
@@ -215,7 +224,12 @@ static void test_monitor_two_devices_and_no_syslog(void **state)
 	assert_string_equal(logged, "");
 	/* Per device in order; the two devices' lines may interleave. */
 	assert_int_equal(lines(), 5);
-	contains(res.out, "{\"event\":\"exhausted\",\"device\":\"b\"}\n{\"event\":\"removed\",\"device\":\"b\"}");
+	in_order(res.out, "{\"event\":\"watching\",\"device\":\"a\"}",
+		 "{\"event\":\"removed\",\"device\":\"a\"}");
+	in_order(res.out, "{\"event\":\"watching\",\"device\":\"b\"}",
+		 "{\"event\":\"exhausted\",\"device\":\"b\"}");
+	in_order(res.out, "{\"event\":\"exhausted\",\"device\":\"b\"}",
+		 "{\"event\":\"removed\",\"device\":\"b\"}");
 }
 
 static void test_monitor_sigterm(void **state)
