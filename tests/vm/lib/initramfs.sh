@@ -63,24 +63,23 @@ cp "$DMR_TOOLS"/* "$st/dmr/bin/"
 mdir=lib/modules/$KVER
 mkdir -p "$st/$mdir"
 : >"$st/dmr/modules.load"
-built() { modprobe -d "$MODROOT" -S "$KVER" --show-depends "$1" >/dev/null 2>&1; }
-for entry in "${boot_modules[@]}" "${case_modules[@]}"; do
-	name=${entry%% *}
-	if [[ " ${case_modules[*]} ${optional_boot[*]} " == *" $name "* ]] && ! built "$name"; then
-		continue	# not built for this kernel: the cases that need it skip
+# ship_module ENTRY LOAD: the module of ENTRY and its dependencies; LOAD 1:
+# also loaded at boot.  An optional one the kernel lacks is left out.
+ship_module() {
+	local name=${1%% *} deps
+	if ! deps=$(modprobe -d "$MODROOT" -S "$KVER" --show-depends "$name" 2>/dev/null); then
+		[[ " ${case_modules[*]} ${optional_boot[*]} " == *" $name "* ]] && return
+		echo "initramfs: module $name not built for $KVER" >&2
+		exit 1
 	fi
-	modprobe -d "$MODROOT" -S "$KVER" --show-depends "$name" |
-	awk '$1 == "insmod" { print $2 }' |
+	printf '%s\n' "$deps" | awk '$1 == "insmod" { print $2 }' |
 	while read -r ko; do
-		rel=${ko#"$MODROOT"/}
-		install -D -m 0644 "$ko" "$st/$rel"
+		install -D -m 0644 "$ko" "$st/${ko#"$MODROOT"/}"
 	done
-done
-for entry in "${boot_modules[@]}"; do
-	name=${entry%% *}
-	[[ " ${optional_boot[*]} " != *" $name "* ]] || built "$name" || continue
-	echo "$entry" >>"$st/dmr/modules.load"
-done
+	[ "$2" = 0 ] || echo "$1" >>"$st/dmr/modules.load"
+}
+for entry in "${boot_modules[@]}"; do ship_module "$entry" 1; done
+for entry in "${case_modules[@]}"; do ship_module "$entry" 0; done
 cp "$MODROOT/$mdir"/modules.{builtin,builtin.modinfo,order} "$st/$mdir/" 2>/dev/null || true
 depmod -b "$st" "$KVER"
 
