@@ -25,7 +25,6 @@
 #include <linux/blkdev.h>
 #include <linux/module.h>
 #include <linux/rcupdate.h>
-#include <linux/sched/signal.h>
 #include <linux/slab.h>
 
 #include "dm-remap.h"
@@ -39,84 +38,88 @@ MODULE_PARM_DESC(failure_budget,
 #define PROBE_FANOUT 16
 
 /* ----------------------------------------------------------------------
- * Writes in flight to main, counted by epoch (map, end_io, resubmission)
+ * Writes in flight to main while the remap message fences a block
  */
-
-void remap_count_write(struct remap_c *rc, struct bio *bio, struct remap_io *io)
-{
-	unsigned int e;
-
-	rcu_read_lock();
-	/* Pairs with the release in remap_drain_writes(): see the fence there. */
-	e = smp_load_acquire(&rc->wepoch) & 1;
-	this_cpu_inc(rc->inflight->writes[e]);
-	rcu_read_unlock();
-	io->flags |= RIO_COUNTED | (e ? RIO_EPOCH : 0);
-}
-
-void remap_uncount_write(struct remap_c *rc, struct remap_io *io)
-{
-	if (!(io->flags & RIO_COUNTED))
-		return;
-	this_cpu_dec(rc->inflight->writes[!!(io->flags & RIO_EPOCH)]);
-	io->flags &= ~(RIO_COUNTED | RIO_EPOCH);
-	if (unlikely(READ_ONCE(rc->draining)))
-		wake_up(&rc->drain_wq);
-}
-
-static long remap_inflight_writes(struct remap_c *rc, unsigned int e)
-{
-	long sum = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		sum += READ_ONCE(per_cpu_ptr(rc->inflight, cpu)->writes[e]);
-	return sum;
-}
 
 /*
- * Wait until every write that map may have sent to main before now has
- * completed.  New writes are counted in the other epoch; once no mapping
- * can still be adding to the old one (an RCU grace period), its sum only
- * falls, so zero means drained.  A signal aborts the wait.
+ * The remap message copies a block from main to the spare; a write to it
+ * that map sent to main before the block was fenced may land after the
+ * copy.  Rather than count every write so that the message can wait for
+ * them, each bio records st->fence_seq when it is mapped, the message bumps
+ * it after fencing the block and before reading it, and a write that
+ * completes on main with another sequence number is redone by the worker
+ * where the table says then (remap_fenced_write()).  The worker runs after
+ * the message (both hold st->lock), so the redone write lands on the spare
+ * block if the copy went there.
+ *
+ * Map reads the sequence number (acquire) before the table: a bio that sees
+ * the new number sees the fence.  A write whose end_io still sees the old
+ * one completed before the message read the block, so the copy has it.
  */
-static int remap_drain_writes(struct remap_c *rc)
+static void remap_fence(struct remap_store *st)
 {
-	unsigned int old = rc->wepoch & 1;
-	long r;
+	/* Pairs with the acquire in map: the fenced entry is seen with it. */
+	smp_store_release(&st->fence_seq, st->fence_seq + 1);
+	/* The new number is visible before the copy is read. */
+	smp_mb();
+}
 
-	/* The fence stored before is seen by whoever sees the new epoch. */
-	smp_store_release(&rc->wepoch, rc->wepoch + 1);
-	synchronize_rcu();
-	WRITE_ONCE(rc->draining, true);
-	do {
-		r = wait_event_interruptible_timeout(rc->drain_wq,
-						     !remap_inflight_writes(rc, old),
-						     HZ / 10);
-	} while (!r);
-	WRITE_ONCE(rc->draining, false);
-	return r < 0 ? -EINTR : 0;
+/* end_io of a write sent to main that may have raced a fence: redo it. */
+int remap_fenced_write(struct remap_c *rc, struct bio *bio)
+{
+	struct remap_io *io = dm_per_bio_data(bio, sizeof(*io));
+	unsigned long flags;
+
+	if ((io->flags & RIO_SPARE) || !io->iter.bi_size)
+		return DM_ENDIO_DONE;
+	spin_lock_irqsave(&rc->lock, flags);
+	bio_list_add(bio_op(bio) == REQ_OP_WRITE ? &rc->failed : &rc->deferred, bio);
+	spin_unlock_irqrestore(&rc->lock, flags);
+	queue_work(rc->wq, &rc->work);
+	return DM_ENDIO_INCOMPLETE;
 }
 
 /* ----------------------------------------------------------------------
  * Map side (atomic context)
  */
 
-/* Blocks after @first that continue the same run as entry @e. */
-static u64 remap_run(struct remap_store *st, u64 first, u64 last, void *e)
+/*
+ * Blocks from entry @e at @xas's index to at most @last in the same run as
+ * @e, walking along the xarray's leaf rather than looking each block up
+ * from the root.  Under rcu_read_lock() (or st->lock).
+ */
+static u64 remap_run_xas(struct xa_state *xas, u64 last, void *e)
 {
 	enum remap_state s = rs_state(e);
-	u64 n = 1;
+	u64 first = xas->xa_index, n = 1;
 	void *next;
 
 	while (first + n <= last) {
-		next = xa_load(&st->table, first + n);
+		next = xas_next(xas);
+		/* A slot reserved for a relocation has no entry yet: the end. */
+		if (xa_is_zero(next))
+			break;
+		if (xas_retry(xas, next))
+			continue;
 		if (!next || rs_state(next) != s)
 			break;
 		if (s == RS_REMAPPED && rs_spare(next) != rs_spare(e) + n)
 			break;
 		n++;
 	}
+	return n;
+}
+
+/* Blocks from @first (entry @e) to at most @last in the same run as @e. */
+static u64 remap_run(struct remap_store *st, u64 first, u64 last, void *e)
+{
+	XA_STATE(xas, &st->table, first);
+	u64 n;
+
+	rcu_read_lock();
+	xas_load(&xas);
+	n = remap_run_xas(&xas, last, e);
+	rcu_read_unlock();
 	return n;
 }
 
@@ -153,26 +156,33 @@ static void remap_defer(struct remap_c *rc, struct bio *bio)
 }
 
 /*
- * Map a bio (already aimed at main, main-relative sector, counted if it is
- * a write) that may touch table entries.  The bio is trimmed to the longest
- * head that needs one treatment: main, one spare run, or the worker.
+ * Map a bio (already aimed at main, main-relative sector) that may touch
+ * table entries.  The bio is trimmed to the longest head that needs one
+ * treatment: main, one spare run, or the worker.
  */
 int remap_map_slow(struct remap_c *rc, struct bio *bio, struct remap_io *io)
 {
 	struct remap_store *st = rc->st;
 	u64 first = io->block;
 	u64 last = remap_block(rc, bio_end_sector(bio) - 1);
-	unsigned long idx = first;
+	XA_STATE(xas, &st->table, first);
+	unsigned long idx;
 	void *e;
 	u64 n;
 
-	e = xa_find(&st->table, &idx, last, XA_PRESENT);
+	/* One walk: the first entry in the bio's range, then along its run. */
+	rcu_read_lock();
+	do {
+		e = xas_find(&xas, last);
+	} while (xas_retry(&xas, e));
+	idx = xas.xa_index;
+	n = e && idx == first ? remap_run_xas(&xas, last, e) : 0;
+	rcu_read_unlock();
 	if (!e)
 		return DM_MAPIO_REMAPPED;
 
 	if (bio_op(bio) != REQ_OP_READ && bio_op(bio) != REQ_OP_WRITE) {
 		/* Discard or write-zeroes over table entries: the worker. */
-		remap_uncount_write(rc, io);
 		remap_defer(rc, bio);
 		return DM_MAPIO_SUBMITTED;
 	}
@@ -185,22 +195,19 @@ int remap_map_slow(struct remap_c *rc, struct bio *bio, struct remap_io *io)
 
 	switch (rs_state(e)) {
 	case RS_REMAPPED:
-		remap_uncount_write(rc, io);
-		n = remap_spare_run(st, first, last, e);
+		if (st->slot_shift != st->shift)
+			n = 1;
 		if (n <= last - first)
 			dm_accept_partial_bio(bio, n << rc->shift);
 		remap_to_spare(rc, bio, io, rs_spare(e));
 		return DM_MAPIO_REMAPPED;
 	case RS_LOST:
-		remap_uncount_write(rc, io);
-		n = remap_run(st, first, last, e);
 		if (n <= last - first)
 			dm_accept_partial_bio(bio, n << rc->shift);
 		return DM_MAPIO_KILL;
 	case RS_PENDING:
 		if (bio_op(bio) == REQ_OP_READ) {
 			/* Still ours to try: the data is only on main. */
-			n = remap_run(st, first, last, e);
 			if (n <= last - first)
 				dm_accept_partial_bio(bio, n << rc->shift);
 			io->iter = bio->bi_iter;
@@ -209,7 +216,6 @@ int remap_map_slow(struct remap_c *rc, struct bio *bio, struct remap_io *io)
 		fallthrough;
 	default:
 		/* A write to a pending block, or any I/O to an in-flight or fenced one. */
-		remap_uncount_write(rc, io);
 		if (last > first)
 			dm_accept_partial_bio(bio, 1 << rc->shift);
 		io->iter = bio->bi_iter;
@@ -256,6 +262,7 @@ static int remap_table_set(struct remap_store *st, u64 block, void *e)
 {
 	void *old;
 
+	remap_region_set(st, block);
 	xa_lock(&st->table);
 	old = __xa_store(&st->table, block, e, GFP_NOIO);
 	if (xa_is_err(old)) {
@@ -724,6 +731,8 @@ static void remap_recover(struct remap_c *rc, struct bio *bio, bool *changed,
 	struct remap_store *st = rc->st;
 	struct remap_io *io = dm_per_bio_data(bio, sizeof(*io));
 	u64 nr = io->iter.bi_size >> (SECTOR_SHIFT + rc->shift), b, n;
+	/* Or a write redone after a fence (remap_fenced_write()): it did not fail. */
+	bool failed = bio->bi_status != BLK_STS_OK;
 	struct remap_recovery rv = {
 		.bio = bio,
 		.block = io->block,
@@ -779,7 +788,7 @@ static void remap_recover(struct remap_c *rc, struct bio *bio, bool *changed,
 		if (!bio->bi_status)
 			bio->bi_status = BLK_STS_IOERR;
 	} else {
-		if (rv.bad && rv.write)
+		if (rv.bad && rv.write && failed)
 			st->counts.errors_suppressed++;
 		bio->bi_status = BLK_STS_OK;
 	}
@@ -872,15 +881,14 @@ static void remap_resubmit(struct remap_c *rc, struct bio *bio)
 	bio_set_dev(bio, rc->main->bdev);
 	bio->bi_iter = io->iter;
 	io->flags = 0;
-	if (op_is_write(bio_op(bio)))
-		remap_count_write(rc, bio, io);
+	/* Before the table, as in map: see remap_fence(). */
+	io->fence = smp_load_acquire(&rc->st->fence_seq);
 	e = xa_load(&rc->st->table, io->block);
 	if (!e || rs_state(e) == RS_PENDING) {
 		/* A pending block's write could not be remapped: main it is. */
 		dm_submit_bio_remap(bio, NULL);
 		return;
 	}
-	remap_uncount_write(rc, io);
 	switch (rs_state(e)) {
 	case RS_REMAPPED:
 		remap_to_spare(rc, bio, io, rs_spare(e));
@@ -998,9 +1006,10 @@ enum remap_health remap_get_health(struct remap_c *rc)
 
 /*
  * Copy main block @block to a spare block if it can be read, else mark it
- * pending.  The block is fenced first (map defers I/O to it) and writes
- * already sent to main are waited for, so no write acknowledged by main
- * is hidden behind an older copy.  Writes a one-line reply.
+ * pending.  The block is fenced first (map defers I/O to it), and writes
+ * already sent to main are redone after the copy (remap_fence()), so no
+ * write acknowledged by main is hidden behind an older copy.  Writes a
+ * one-line reply.
  */
 int remap_manual(struct remap_c *rc, u64 block, char *result,
 		 unsigned int maxlen)
@@ -1047,14 +1056,8 @@ int remap_manual(struct remap_c *rc, u64 block, char *result,
 	r = remap_table_set(st, block, rs_entry(pslot, RS_FENCED));
 	if (r)
 		goto out;
-	r = remap_drain_writes(rc);
-	if (r) {
-		/* Interrupted while waiting: as it was. */
-		if (e)
-			remap_table_set(st, block, e);
-		else
-			remap_table_erase(st, block);
-	} else if (submit_bio_wait(bio)) {
+	remap_fence(st);
+	if (submit_bio_wait(bio)) {
 		/* Unreadable: it stays (or becomes) pending. */
 		if (!e)
 			pslot = remap_meta_pending_add(rc, block);
@@ -1128,29 +1131,19 @@ int remap_engine_init(struct remap_c *rc)
 	spin_lock_init(&rc->lock);
 	bio_list_init(&rc->failed);
 	bio_list_init(&rc->deferred);
-	init_waitqueue_head(&rc->drain_wq);
 	INIT_WORK(&rc->work, remap_worker);
 
-	rc->inflight = alloc_percpu(struct remap_inflight);
-	if (!rc->inflight)
-		return -ENOMEM;
 	/* A probe fan-out, plus one clone for a relocation. */
 	r = bioset_init(&rc->bs, PROBE_FANOUT + 1, 0, 0);
 	if (r)
-		goto bad;
+		return r;
 	rc->wq = alloc_ordered_workqueue("kdmremap/%s", WQ_MEM_RECLAIM,
 					 remap_name(rc));
 	if (!rc->wq) {
-		r = -ENOMEM;
-		goto bad_bs;
+		bioset_exit(&rc->bs);
+		return -ENOMEM;
 	}
 	return 0;
-bad_bs:
-	bioset_exit(&rc->bs);
-bad:
-	free_percpu(rc->inflight);
-	rc->inflight = NULL;
-	return r;
 }
 
 void remap_engine_exit(struct remap_c *rc)
@@ -1158,5 +1151,4 @@ void remap_engine_exit(struct remap_c *rc)
 	if (rc->wq)
 		destroy_workqueue(rc->wq);
 	bioset_exit(&rc->bs);
-	free_percpu(rc->inflight);
 }

@@ -553,6 +553,7 @@ static int meta_load_rslot(struct remap_c *rc, struct meta_loader *ld,
 		xa_store(&st->md.rev, old, REV_RETIRED(m), GFP_KERNEL);
 		st->counts.remapped--;
 	}
+	remap_region_set(st, m);
 	if (xa_is_err(xa_store(&st->md.rev, k, xa_mk_value((unsigned long)
 			       DMR_SLOT(m, DMR_SLOT_REMAPPED)), GFP_KERNEL)) ||
 	    xa_is_err(xa_store(&st->table, m, rs_entry(k, RS_REMAPPED), GFP_KERNEL)))
@@ -583,6 +584,7 @@ static int meta_load_block(struct remap_c *rc, struct meta_loader *ld, u32 i,
 				loader_repair(st, ld, i);
 				continue;
 			}
+			remap_region_set(st, m);
 			if (xa_is_err(xa_store(&st->md.pend, first + s,
 					       xa_mk_value((unsigned long)m), GFP_KERNEL)) ||
 			    xa_is_err(xa_store(&st->table, m,
@@ -760,6 +762,7 @@ static void store_free(struct remap_store *st)
 	xa_destroy(&st->table);
 	xa_destroy(&st->md.rev);
 	xa_destroy(&st->md.pend);
+	kvfree(st->regions);
 	free_percpu(st->stats);
 	kfree(st->md.block);
 	if (st->md.io)
@@ -773,6 +776,17 @@ static int store_load(struct remap_c *rc, bool format, char **error)
 	struct remap_store *st = rc->st;
 	void *buf;
 	int r;
+
+	/* Regions of 1 MiB of main, or larger ones so that the map is small. */
+	st->region_shift = st->shift < 11 ? 11 - st->shift : 0;
+	while ((st->main_blocks - 1) >> st->region_shift >= REMAP_MAX_REGIONS)
+		st->region_shift++;
+	st->regions = kvcalloc(BITS_TO_LONGS(((st->main_blocks - 1) >> st->region_shift) + 1),
+			       sizeof(long), GFP_KERNEL);
+	if (!st->regions) {
+		*error = "Cannot allocate the region map";
+		return -ENOMEM;
+	}
 
 	buf = kmalloc(2 * DMR_META_BLOCK_SIZE, GFP_KERNEL);
 	if (!buf) {

@@ -186,6 +186,8 @@ static int remap_map(struct dm_target *ti, struct bio *bio)
 	struct remap_io *io = dm_per_bio_data(bio, sizeof(*io));
 
 	io->flags = 0;
+	/* Before the table is read: see remap_fence(). */
+	io->fence = smp_load_acquire(&st->fence_seq);
 	if (unlikely(!bio_sectors(bio))) {
 		/* Empty flush: bio 0 goes to main, bio 1 to the spare. */
 		bio_set_dev(bio, dm_bio_get_target_bio_nr(bio) ?
@@ -201,17 +203,15 @@ static int remap_map(struct dm_target *ti, struct bio *bio)
 	bio->bi_iter.bi_sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
 	io->iter = bio->bi_iter;
 	io->block = remap_block(rc, bio->bi_iter.bi_sector);
-	if (bio_op(bio) == REQ_OP_READ) {
+	if (bio_op(bio) == REQ_OP_READ)
 		this_cpu_inc(st->stats->reads);
-	} else if (op_is_write(bio_op(bio))) {
-		if (bio_op(bio) == REQ_OP_WRITE)
-			this_cpu_inc(st->stats->writes);
-		/* Counted before the table is read: see remap_drain_writes(). */
-		remap_count_write(rc, bio, io);
-	}
+	else if (bio_op(bio) == REQ_OP_WRITE)
+		this_cpu_inc(st->stats->writes);
 
-	/* No table entries: nothing to look up, no lock taken. */
-	if (likely(!READ_ONCE(st->nr_entries)))
+	/* No table entries, or none near the bio: nothing to look up. */
+	if (likely(!READ_ONCE(st->nr_entries)) ||
+	    !remap_regions_hit(st, io->block,
+			       remap_block(rc, bio_end_sector(bio) - 1)))
 		return DM_MAPIO_REMAPPED;
 	return remap_map_slow(rc, bio, io);
 }
@@ -241,13 +241,15 @@ static int remap_end_io(struct dm_target *ti, struct bio *bio,
 
 	if (io->flags & RIO_DONE)
 		return DM_ENDIO_DONE;
-	remap_uncount_write(rc, io);
 	if (likely(!*error)) {
 		bool w = op_is_write(bio_op(bio));
 
 		if (unlikely(READ_ONCE(rc->fail_streak[w])) && !(io->flags & RIO_SPARE) &&
 		    io->iter.bi_size)
 			WRITE_ONCE(rc->fail_streak[w], 0);
+		/* A remap message fenced a block meanwhile: it may be this one's. */
+		if (w && unlikely(io->fence != READ_ONCE(rc->st->fence_seq)))
+			return remap_fenced_write(rc, bio);
 		return DM_ENDIO_DONE;
 	}
 

@@ -19,7 +19,6 @@
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/spinlock.h>
-#include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
@@ -97,6 +96,7 @@ struct remap_counts {
  * a slot that was never used costs nothing.
  */
 #define REMAP_MAX_DIRTY	64	/* metadata blocks changed between commits */
+#define REMAP_MAX_REGIONS (1UL << 21)	/* bits in the region map: 256 KiB */
 
 struct remap_md {
 	struct dm_io_client *io;
@@ -120,6 +120,15 @@ struct remap_store {
 	struct mutex lock;		/* table changes, metadata, recovery I/O */
 	struct xarray table;		/* main block -> entry */
 	unsigned long nr_entries;	/* zero: the lock-free fast path */
+	/*
+	 * One bit per region of 1 << region_shift main blocks: set before an
+	 * entry is added in it, so that map skips the table for a bio whose
+	 * regions have none.  Bits are never cleared while the store lives.
+	 */
+	unsigned long *regions;
+	unsigned int region_shift;	/* at least 1 MiB; at most REMAP_MAX_REGIONS */
+	/* Bumped by each block fence of the remap message: see remap_fence(). */
+	unsigned int fence_seq;
 	unsigned int shift;		/* block size = 512 << shift */
 	u64 main_blocks;
 	u64 spare_blocks;		/* usable spare blocks */
@@ -132,11 +141,6 @@ struct remap_store {
 	struct remap_stats __percpu *stats;
 	time64_t counters_since;	/* load of the store, or clear_stats */
 	struct remap_md md;
-};
-
-/* Writes sent to main, counted per epoch so that a remap can drain them. */
-struct remap_inflight {
-	long writes[2];
 };
 
 struct remap_c {
@@ -162,12 +166,6 @@ struct remap_c {
 	struct bio_list failed;		/* completed with a media error */
 	struct bio_list deferred;	/* touch a pending, in-flight or fenced block */
 
-	/* Epoch-counted writes to main, so that remap can wait them out. */
-	unsigned int wepoch;
-	struct remap_inflight __percpu *inflight;
-	wait_queue_head_t drain_wq;
-	bool draining;
-
 	struct workqueue_struct *wq;
 	struct work_struct work;
 	struct bio_set bs;
@@ -178,12 +176,11 @@ struct remap_io {
 	struct bvec_iter iter;
 	u64 block;		/* main block of the bio's first sector */
 	unsigned int flags;
+	unsigned int fence;	/* st->fence_seq when the bio was mapped */
 };
 
 #define RIO_SPARE	1	/* sent to the spare device */
 #define RIO_DONE	2	/* completed by the worker: end_io passes it on */
-#define RIO_COUNTED	4	/* a write counted in epoch RIO_EPOCH */
-#define RIO_EPOCH	8
 
 static inline u64 remap_block(struct remap_c *rc, sector_t main_sector)
 {
@@ -195,6 +192,22 @@ static inline sector_t remap_spare_sector(struct remap_store *st, u64 spare)
 	return st->spare_start + ((sector_t)spare << st->slot_shift);
 }
 
+/* Before an entry for @block is added (st->lock held, or while loading). */
+static inline void remap_region_set(struct remap_store *st, u64 block)
+{
+	set_bit(block >> st->region_shift, st->regions);
+}
+
+/* May blocks [first, last] have table entries?  (Map side, lock-free.) */
+static inline bool remap_regions_hit(struct remap_store *st, u64 first, u64 last)
+{
+	unsigned long r = first >> st->region_shift, end = last >> st->region_shift;
+
+	if (likely(r == end))
+		return test_bit(r, st->regions);
+	return find_next_bit(st->regions, end + 1, r) <= end;
+}
+
 static inline const char *remap_name(struct remap_c *rc)
 {
 	return dm_table_device_name(rc->ti->table);
@@ -203,10 +216,9 @@ static inline const char *remap_name(struct remap_c *rc)
 /* dm-remap-engine.c */
 int remap_engine_init(struct remap_c *rc);
 void remap_engine_exit(struct remap_c *rc);
-void remap_count_write(struct remap_c *rc, struct bio *bio, struct remap_io *io);
-void remap_uncount_write(struct remap_c *rc, struct remap_io *io);
 int remap_map_slow(struct remap_c *rc, struct bio *bio, struct remap_io *io);
 void remap_queue_failed(struct remap_c *rc, struct bio *bio);
+int remap_fenced_write(struct remap_c *rc, struct bio *bio);
 void remap_flush_worker(struct remap_c *rc);
 enum remap_health remap_get_health(struct remap_c *rc);
 int remap_manual(struct remap_c *rc, u64 block, char *result, unsigned int maxlen);
