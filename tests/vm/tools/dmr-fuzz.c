@@ -318,10 +318,15 @@ static void add_cand(const char *path, int protect)
 	close(fd);
 }
 
+/*
+ * Names of no device the case made: not "254:0" and the like, which name
+ * its own dm devices (the protected one first) and let a fuzzed table
+ * write to it.
+ */
 static const char *const junk_devs[] = {
 	"/dev/null", "/nonexistent", "/dev", "", "0:0", "1:3", "7:250", "253:99999",
 	"-1:-1", "999999999999:1", "8:0", "/dev/mapper/control", "/dev/zero",
-	"../../dev/null", "/tmp", "254:0", "254:1", "254:2", "0x7:0", "07:00", ":",
+	"../../dev/null", "/tmp", "254:250", "254:1000", "254:1048575", "0x7:0", "07:00", ":",
 	"7:", ":7", "/dev/loop-control",
 };
 
