@@ -155,10 +155,19 @@ static void remap_defer(struct remap_c *rc, struct bio *bio)
 	queue_work(rc->wq, &rc->work);
 }
 
+/* The (trimmed) bio goes to main. */
+static int remap_to_main(struct remap_c *rc, struct bio *bio, struct remap_io *io)
+{
+	bio_set_dev(bio, rc->main->bdev);
+	io->iter = bio->bi_iter;
+	return DM_MAPIO_REMAPPED;
+}
+
 /*
- * Map a bio (already aimed at main, main-relative sector) that may touch
- * table entries.  The bio is trimmed to the longest head that needs one
- * treatment: main, one spare run, or the worker.
+ * Map a bio (main-relative sector, no device set yet: a bio for the spare
+ * is associated once) that may touch table entries.  The bio is trimmed to
+ * the longest head that needs one treatment: main, one spare run, or the
+ * worker.
  */
 int remap_map_slow(struct remap_c *rc, struct bio *bio, struct remap_io *io)
 {
@@ -179,18 +188,18 @@ int remap_map_slow(struct remap_c *rc, struct bio *bio, struct remap_io *io)
 	n = e && idx == first ? remap_run_xas(&xas, last, e) : 0;
 	rcu_read_unlock();
 	if (!e)
-		return DM_MAPIO_REMAPPED;
+		return remap_to_main(rc, bio, io);
 
 	if (bio_op(bio) != REQ_OP_READ && bio_op(bio) != REQ_OP_WRITE) {
 		/* Discard or write-zeroes over table entries: the worker. */
+		io->iter = bio->bi_iter;
 		remap_defer(rc, bio);
 		return DM_MAPIO_SUBMITTED;
 	}
 
 	if (idx > first) {
 		dm_accept_partial_bio(bio, (idx - first) << rc->shift);
-		io->iter = bio->bi_iter;
-		return DM_MAPIO_REMAPPED;
+		return remap_to_main(rc, bio, io);
 	}
 
 	switch (rs_state(e)) {
@@ -204,14 +213,14 @@ int remap_map_slow(struct remap_c *rc, struct bio *bio, struct remap_io *io)
 	case RS_LOST:
 		if (n <= last - first)
 			dm_accept_partial_bio(bio, n << rc->shift);
+		io->iter = bio->bi_iter;
 		return DM_MAPIO_KILL;
 	case RS_PENDING:
 		if (bio_op(bio) == REQ_OP_READ) {
 			/* Still ours to try: the data is only on main. */
 			if (n <= last - first)
 				dm_accept_partial_bio(bio, n << rc->shift);
-			io->iter = bio->bi_iter;
-			return DM_MAPIO_REMAPPED;
+			return remap_to_main(rc, bio, io);
 		}
 		fallthrough;
 	default:

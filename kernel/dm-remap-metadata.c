@@ -511,6 +511,7 @@ struct meta_loader {
 	unsigned long *repair;	/* blocks whose copies differ */
 	u32 nr_blocks;		/* remap_meta_used + pending_meta_used */
 	unsigned int nr_repair;
+	struct xa_state *table, *rev;	/* where the last entries were stored */
 };
 
 static u32 loader_bit(struct remap_store *st, u32 index)
@@ -527,14 +528,44 @@ static void loader_repair(struct remap_store *st, struct meta_loader *ld, u32 in
 		ld->nr_repair++;
 }
 
+/*
+ * Store @entry at @index through @xas, which goes on from where it last
+ * stored: the next index is one step along the leaf, not a walk from the
+ * root (activation stores slot after slot).  *@old (if asked) gets what was
+ * there.
+ */
+static int meta_store(struct xa_state *xas, unsigned long index, void *entry,
+		      void **old)
+{
+	void *was;
+
+	do {
+		xas_lock(xas);
+		if (!xas_invalid(xas) && index == xas->xa_index + 1)
+			xas_next(xas);
+		else
+			xas_set(xas, index);
+		was = xas_store(xas, entry);
+		xas_unlock(xas);
+	} while (xas_nomem(xas, GFP_KERNEL));
+	if (old)
+		*old = was;
+	return xas_error(xas);
+}
+
 /* Slot @s of remap block @i names main block @m: resolve, then record. */
 static int meta_load_rslot(struct remap_c *rc, struct meta_loader *ld,
 			   u32 i, u64 k, u64 m, char **error)
 {
 	struct remap_store *st = rc->st;
-	void *e = xa_load(&st->table, m);
+	void *e;
 	u64 old;
+	int r;
 
+	remap_region_set(st, m);
+	r = meta_store(ld->table, m, rs_entry(k, RS_REMAPPED), &e);
+	if (r)
+		return r;
 	if (e) {
 		/* Named twice: a commit cut short; the newer block wins. */
 		old = rs_spare(e);
@@ -546,18 +577,21 @@ static int meta_load_rslot(struct remap_c *rc, struct meta_loader *ld,
 		}
 		st->counts.retired++;
 		if (ld->gens[meta_index_of_rslot(old)] > ld->gens[i]) {
+			/* The entry it had stays (its slot exists: no allocation). */
 			loader_repair(st, ld, i);
-			return xa_err(xa_store(&st->md.rev, k, REV_RETIRED(m), GFP_KERNEL));
+			meta_store(ld->table, m, e, NULL);
+			return meta_store(ld->rev, k, REV_RETIRED(m), NULL);
 		}
 		loader_repair(st, ld, meta_index_of_rslot(old));
-		xa_store(&st->md.rev, old, REV_RETIRED(m), GFP_KERNEL);
+		r = meta_store(ld->rev, old, REV_RETIRED(m), NULL);
+		if (r)
+			return r;
 		st->counts.remapped--;
 	}
-	remap_region_set(st, m);
-	if (xa_is_err(xa_store(&st->md.rev, k, xa_mk_value((unsigned long)
-			       DMR_SLOT(m, DMR_SLOT_REMAPPED)), GFP_KERNEL)) ||
-	    xa_is_err(xa_store(&st->table, m, rs_entry(k, RS_REMAPPED), GFP_KERNEL)))
-		return -ENOMEM;
+	r = meta_store(ld->rev, k, xa_mk_value((unsigned long)DMR_SLOT(m, DMR_SLOT_REMAPPED)),
+		       NULL);
+	if (r)
+		return r;
 	st->counts.remapped++;
 	return 0;
 }
@@ -598,9 +632,9 @@ static int meta_load_block(struct remap_c *rc, struct meta_loader *ld, u32 i,
 			continue;
 		case DMR_SLOT_RETIRED:
 			st->counts.retired++;
-			if (xa_is_err(xa_store(&st->md.rev, first + s,
-					       REV_RETIRED(m), GFP_KERNEL)))
-				return -ENOMEM;
+			r = meta_store(ld->rev, first + s, REV_RETIRED(m), NULL);
+			if (r)
+				return r;
 			break;
 		case DMR_SLOT_REMAPPED:
 			r = meta_load_rslot(rc, ld, i, first + s, m, error);
@@ -713,8 +747,12 @@ static int meta_load_blocks(struct remap_c *rc, char **error)
 {
 	struct remap_store *st = rc->st;
 	const struct dmr_sb *sb = &st->md.sb;
+	XA_STATE(table, &st->table, 0);
+	XA_STATE(rev, &st->md.rev, 0);
 	struct meta_loader ld = {
 		.nr_blocks = sb->remap_meta_used + sb->pending_meta_used,
+		.table = &table,
+		.rev = &rev,
 	};
 	u32 chunk = min_t(u32, META_CHUNK, max(sb->remap_meta_used, sb->pending_meta_used));
 	int r = -ENOMEM;

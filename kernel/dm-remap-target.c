@@ -199,21 +199,20 @@ static int remap_map(struct dm_target *ti, struct bio *bio)
 	if (unlikely(op_is_write(bio_op(bio)) && !rc->writable))
 		return DM_MAPIO_KILL;
 
-	bio_set_dev(bio, rc->main->bdev);
 	bio->bi_iter.bi_sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
-	io->iter = bio->bi_iter;
 	io->block = remap_block(rc, bio->bi_iter.bi_sector);
 	if (bio_op(bio) == REQ_OP_READ)
 		this_cpu_inc(st->stats->reads);
 	else if (bio_op(bio) == REQ_OP_WRITE)
 		this_cpu_inc(st->stats->writes);
 
-	/* No table entries, or none near the bio: nothing to look up. */
-	if (likely(!READ_ONCE(st->nr_entries)) ||
-	    !remap_regions_hit(st, io->block,
-			       remap_block(rc, bio_end_sector(bio) - 1)))
-		return DM_MAPIO_REMAPPED;
-	return remap_map_slow(rc, bio, io);
+	/* Table entries near the bio: look them up (and pick the device there). */
+	if (unlikely(READ_ONCE(st->nr_entries)) &&
+	    remap_regions_hit(st, io->block, remap_block(rc, bio_end_sector(bio) - 1)))
+		return remap_map_slow(rc, bio, io);
+	bio_set_dev(bio, rc->main->bdev);
+	io->iter = bio->bi_iter;
+	return DM_MAPIO_REMAPPED;
 }
 
 /* Which failures the worker recovers: media errors of data I/O. */
@@ -224,7 +223,7 @@ static bool remap_recoverable(struct remap_c *rc, struct bio *bio,
 
 	if (op != REQ_OP_READ && op != REQ_OP_WRITE && op != REQ_OP_WRITE_ZEROES)
 		return false;
-	if (!io->iter.bi_size || !rc->writable || READ_ONCE(rc->main_failed))
+	if (!rc->writable || !io->iter.bi_size || READ_ONCE(rc->main_failed))
 		return false;
 	/* Read-ahead may fail for any reason: the real read will tell. */
 	if (bio->bi_opf & REQ_RAHEAD)
@@ -237,21 +236,29 @@ static int remap_end_io(struct dm_target *ti, struct bio *bio,
 			blk_status_t *error)
 {
 	struct remap_c *rc = ti->private;
-	struct remap_io *io = dm_per_bio_data(bio, sizeof(*io));
+	struct remap_io *io;
 
-	if (io->flags & RIO_DONE)
-		return DM_ENDIO_DONE;
 	if (likely(!*error)) {
 		bool w = op_is_write(bio_op(bio));
+		bool streak = READ_ONCE(rc->fail_streak[w]);
 
-		if (unlikely(READ_ONCE(rc->fail_streak[w])) && !(io->flags & RIO_SPARE) &&
-		    io->iter.bi_size)
+		/* A read that succeeded, with no failure streak to end: done. */
+		if (likely(!w && !streak))
+			return DM_ENDIO_DONE;
+		io = dm_per_bio_data(bio, sizeof(*io));
+		if (io->flags & RIO_DONE)
+			return DM_ENDIO_DONE;
+		if (unlikely(streak) && !(io->flags & RIO_SPARE) && io->iter.bi_size)
 			WRITE_ONCE(rc->fail_streak[w], 0);
 		/* A remap message fenced a block meanwhile: it may be this one's. */
 		if (w && unlikely(io->fence != READ_ONCE(rc->st->fence_seq)))
 			return remap_fenced_write(rc, bio);
 		return DM_ENDIO_DONE;
 	}
+
+	io = dm_per_bio_data(bio, sizeof(*io));
+	if (io->flags & RIO_DONE)
+		return DM_ENDIO_DONE;
 
 	if (bio_op(bio) == REQ_OP_READ)
 		this_cpu_inc(rc->st->stats->read_errors);
