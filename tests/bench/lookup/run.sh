@@ -5,8 +5,9 @@
 # (xa_load, then xa_store into md.rev and the table), in OUTDIR/build.tsv.
 # Columns: entries stride blocks kind variant ns_per_lookup ir_per_lookup
 #          xa_nodes node_bytes
-# variant: kernel (today's remap_map_slow: xa_find + xa_load per following
-# block) or walk (one xa_state walk: the proposal, see xa-lookup.c).
+# variant: kernel (today's map: the region map, then one xa_state walk) or
+# before (the code of 5ed8d67: xa_find + xa_load per following block; see
+# xa-lookup.c).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=$1 mode=${2:-quick}
@@ -18,7 +19,7 @@ tsv=$out/lookup.tsv
 printf 'entries\tstride\tblocks\tkind\tvariant\tns\tir\tnodes\tnode_bytes\n' >"$tsv"
 one() {	# one ENTRIES STRIDE BLOCKS KIND VARIANT
 	local x="" line ir v=$5
-	[ "$v" = walk ] && x=-x
+	[ "$v" = before ] && x=-o
 	line=$("$bin" $x -s "$2" -b "$3" -n $n_ns "$1" "$4")
 	# callgrind counts lookups() only: one warm-up call and one timed pass.
 	valgrind --tool=callgrind --toggle-collect=lookups \
@@ -29,7 +30,7 @@ one() {	# one ENTRIES STRIDE BLOCKS KIND VARIANT
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$v" "$6" \
 		"$(awk -v i="$ir" -v n=$n_cg 'BEGIN { printf "%.0f", i / (2 * n) }')" "$7" "$8" >>"$tsv"
 }
-for v in kernel walk; do
+for v in kernel before; do
 	for b in 8 1; do
 		for n in 0 1000 100000 1048576; do
 			one $n 1 $b miss $v

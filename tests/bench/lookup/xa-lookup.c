@@ -5,21 +5,23 @@
  * kernel's tools/testing/radix-tree, XA_CHUNK_SHIFT 6 and -O2 like the
  * kernel; see build.sh).
  *
- *   xa-lookup [-x] [-s STRIDE] [-b BLOCKS] [-n LOOKUPS] N hit|miss
+ *   xa-lookup [-o] [-s STRIDE] [-b BLOCKS] [-n LOOKUPS] N hit|miss
  *
  * The table holds N entries, main block k*STRIDE -> spare block k, as
  * dm-remap's loader stores them (xa_mk_value(spare << 3 | RS_REMAPPED)).
- * One lookup is what remap_map_slow() does for a bio of BLOCKS blocks
- * (8: 4 KiB on 512-byte blocks, 1: 4 KiB blocks):
- *   xa_find(first, first + BLOCKS - 1, XA_PRESENT), and on a hit at
- *   `first`, remap_run(): xa_load of each following block of the bio.
+ * One lookup is what map does for a bio of BLOCKS blocks (8: 4 KiB on
+ * 512-byte blocks, 1: 4 KiB blocks), as remap_map() and remap_map_slow()
+ * do it today: the region map (one bit per 1 MiB of main, set where the
+ * table has entries) first; then, if the bio's region has entries, one
+ * xa_state walk: xas_find() over the bio's range and, on a hit at `first`,
+ * xas_next() along the leaf for each following block (remap_run_xas()).
+ * -o: the lookup as it was before (commit 5ed8d67): no region map,
+ * xa_find(), and a fresh xa_load() from the root per following block.
  * hit: `first` is a random table entry (STRIDE 1: the whole bio is
  * remapped; larger strides: only its first block).  miss: `first` is a
  * random block with no entry in [first, first + BLOCKS) (STRIDE 1: past the
- * table, within twice its size; larger strides: between entries).
- * -x: the lookup is one xa_state walk (xas_find(), then xas_next(), which
- * stays in the leaf) instead of xa_find() and a fresh xa_load() from the
- * root per following block: the design change proposed for remap_run().
+ * table, within twice its size; larger strides: between entries, so the
+ * region map does not help).
  * Time is the thread's CPU time (CLOCK_THREAD_CPUTIME_ID): on a shared host
  * a pass preempted by other work is not charged for the time it waited.
  * Random order over precomputed indices: the table is larger than the
@@ -51,8 +53,12 @@ static unsigned long rs_spare(void *e)
 	return xa_to_value(e) >> RS_SHIFT;
 }
 
-/* remap_run() of dm-remap-engine.c, for a remapped entry. */
-static unsigned long run(unsigned long first, unsigned long last, void *e)
+static int old_code;
+static unsigned long *regions;
+static unsigned int region_shift;
+
+/* remap_run() as it was before: xa_load() from the root per block. */
+static unsigned long run_old(unsigned long first, unsigned long last, void *e)
 {
 	unsigned long n = 1;
 	void *next;
@@ -67,26 +73,42 @@ static unsigned long run(unsigned long first, unsigned long last, void *e)
 	return n;
 }
 
+/* remap_regions_hit() of dm-remap.h. */
+static int regions_hit(unsigned long first, unsigned long last)
+{
+	unsigned long r = first >> region_shift, end = last >> region_shift;
+
+	for (; r <= end; r++)
+		if (regions[r / 64] & (1UL << (r % 64)))
+			return 1;
+	return 0;
+}
+
 /*
- * The proposal: the whole lookup as one xa_state walk under one RCU read
- * section: xas_find() over the bio's range, then xas_next() for each
- * following block, which stays in the leaf node.  Returns what lookups()
+ * Today's lookup (remap_map() and remap_map_slow()): the region map, then
+ * one xa_state walk under one RCU read section.  Returns what lookups()
  * adds for one bio.
  */
-static unsigned long lookup_xas(unsigned long first, unsigned long last)
+static unsigned long lookup_kernel(unsigned long first, unsigned long last)
 {
 	XA_STATE(xas, &table, first);
 	unsigned long n = 1;
 	void *e, *next;
 
+	if (!regions_hit(first, last))
+		return 1;
 	rcu_read_lock();
-	e = xas_find(&xas, last);
+	do {
+		e = xas_find(&xas, last);
+	} while (xas_retry(&xas, e));
 	if (!e || xas.xa_index != first) {
 		rcu_read_unlock();
 		return !e;
 	}
 	while (first + n <= last) {
 		next = xas_next(&xas);
+		if (xa_is_zero(next))
+			break;
 		if (xas_retry(&xas, next))
 			continue;
 		if (!next || (xa_to_value(next) & 7) != RS_REMAPPED ||
@@ -98,9 +120,7 @@ static unsigned long lookup_xas(unsigned long first, unsigned long last)
 	return n;
 }
 
-static int walk;
-
-/* The loop callgrind measures: one remap_map_slow() lookup per start. */
+/* The loop callgrind measures: one map lookup per start. */
 noinline unsigned long lookups(unsigned long count, unsigned long blocks)
 {
 	unsigned long i, acc = 0;
@@ -109,13 +129,13 @@ noinline unsigned long lookups(unsigned long count, unsigned long blocks)
 		unsigned long first = starts[i], idx = first;
 		void *e;
 
-		if (walk) {
-			acc += lookup_xas(first, first + blocks - 1);
+		if (!old_code) {
+			acc += lookup_kernel(first, first + blocks - 1);
 			continue;
 		}
 		e = xa_find(&table, &idx, first + blocks - 1, XA_PRESENT);
 		if (e && idx == first)
-			acc += run(first, first + blocks - 1, e);
+			acc += run_old(first, first + blocks - 1, e);
 		else
 			acc += !e;
 	}
@@ -141,6 +161,7 @@ noinline int build(unsigned long n, unsigned long stride)
 			if (xa_is_err(xa_store(&rev, i, xa_mk_value(i << 2 | 1), GFP_KERNEL)))
 				return 1;
 		}
+		regions[(i * stride >> region_shift) / 64] |= 1UL << ((i * stride >> region_shift) % 64);
 		if (xa_is_err(xa_store(&table, i * stride,
 				       xa_mk_value(i << RS_SHIFT | RS_REMAPPED), GFP_KERNEL)))
 			return 1;
@@ -166,9 +187,9 @@ int main(int argc, char **argv)
 	int hit, c;
 	double ns = 0, t;
 
-	while ((c = getopt(argc, argv, "axs:b:n:r:")) != -1) {
+	while ((c = getopt(argc, argv, "aos:b:n:r:")) != -1) {
 		switch (c) {
-		case 'x': walk = 1; break;
+		case 'o': old_code = 1; break;
 		case 'a': with_rev = 1; break;
 		case 'r': reps = strtoul(optarg, NULL, 0); break;
 		case 's': stride = strtoul(optarg, NULL, 0); break;
@@ -178,7 +199,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (argc - optind != 2 || !stride || !blocks) {
-		fprintf(stderr, "usage: xa-lookup [-s STRIDE] [-b BLOCKS] [-n LOOKUPS] N hit|miss\n");
+		fprintf(stderr, "usage: xa-lookup [-a] [-o] [-r REPS] [-s STRIDE] [-b BLOCKS] [-n LOOKUPS] N hit|miss\n");
 		return 2;
 	}
 	n = strtoul(argv[optind], NULL, 0);
@@ -188,6 +209,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	/* 1 MiB regions: 2048 blocks of 512 bytes, 256 of 4 KiB. */
+	region_shift = blocks == 8 ? 11 : 8;
+	regions = calloc(((n * stride * 2 + blocks + 2) >> region_shift) / 64 + 1, sizeof(long));
+	if (!regions)
+		return 1;
 	rcu_register_thread();
 	radix_tree_init();
 	if (build(n, stride))
