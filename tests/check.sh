@@ -34,6 +34,7 @@ stock)
 	suite unit tests/unit/run
 	suite lib tests/lib/run
 	suite cli tests/cli/run
+	suite harness tests/vm/selftest/next-case
 	suite vm-stock tests/vm/run --kernel stock --cases tests/lib/vm
 	;;
 debug)
