@@ -84,43 +84,31 @@ int remap_fenced_write(struct remap_c *rc, struct bio *bio)
  */
 
 /*
- * Blocks from entry @e at @xas's index to at most @last in the same run as
- * @e, walking along the xarray's leaf rather than looking each block up
- * from the root.  Under rcu_read_lock() (or st->lock).
+ * Blocks from entry @e of block @first (at @c) to at most @last in the same
+ * run as @e: the pairs that follow in the leaf, not a lookup per block.  A
+ * remapped run has its spare blocks one apart (so entries one spare block
+ * apart); any other, one state.  Under rcu_read_lock() (or st->lock).
  */
-static u64 remap_run_xas(struct xa_state *xas, u64 last, void *e)
+static u64 remap_run_at(struct rt_cursor *c, u64 first, u64 last, void *e)
 {
-	enum remap_state s = rs_state(e);
-	u64 first = xas->xa_index, n = 1;
-	void *next;
+	unsigned long base = (unsigned long)xa_mk_value(0);
 
-	while (first + n <= last) {
-		next = xas_next(xas);
-		/* A slot reserved for a relocation has no entry yet: the end. */
-		if (xa_is_zero(next))
-			break;
-		if (xas_retry(xas, next))
-			continue;
-		if (!next || rs_state(next) != s)
-			break;
-		if (s == RS_REMAPPED && rs_spare(next) != rs_spare(e) + n)
-			break;
-		n++;
-	}
-	return n;
+	if (rs_state(e) == RS_REMAPPED)
+		return remap_table_run(c, (unsigned long)e, last - first + 1,
+				       (unsigned long)xa_mk_value(1UL << RS_SHIFT) - base, ~0UL);
+	return remap_table_run(c, (unsigned long)e, last - first + 1, 0,
+			       (unsigned long)xa_mk_value(RS_MASK) ^ base);
 }
 
-/* Blocks from @first (entry @e) to at most @last in the same run as @e. */
+/* Blocks from @first (entry @e, st->lock held) to at most @last in its run. */
 static u64 remap_run(struct remap_store *st, u64 first, u64 last, void *e)
 {
-	XA_STATE(xas, &st->table, first);
-	u64 n;
+	struct rt_cursor c;
+	u64 at;
 
-	rcu_read_lock();
-	xas_load(&xas);
-	n = remap_run_xas(&xas, last, e);
-	rcu_read_unlock();
-	return n;
+	if (!remap_table_seek(&st->table, first, first, &c, &at))
+		return 1;
+	return remap_run_at(&c, first, last, e);
 }
 
 /*
@@ -174,18 +162,14 @@ int remap_map_slow(struct remap_c *rc, struct bio *bio, struct remap_io *io)
 	struct remap_store *st = rc->st;
 	u64 first = io->block;
 	u64 last = remap_block(rc, bio_end_sector(bio) - 1);
-	XA_STATE(xas, &st->table, first);
-	unsigned long idx;
+	struct rt_cursor c;
+	u64 idx, n;
 	void *e;
-	u64 n;
 
-	/* One walk: the first entry in the bio's range, then along its run. */
+	/* One descent: the first entry in the bio's range, then along its run. */
 	rcu_read_lock();
-	do {
-		e = xas_find(&xas, last);
-	} while (xas_retry(&xas, e));
-	idx = xas.xa_index;
-	n = e && idx == first ? remap_run_xas(&xas, last, e) : 0;
+	e = (void *)remap_table_seek(&st->table, first, last, &c, &idx);
+	n = e && idx == first ? remap_run_at(&c, first, last, e) : 0;
 	rcu_read_unlock();
 	if (!e)
 		return remap_to_main(rc, bio, io);
@@ -266,32 +250,62 @@ static void remap_count(struct remap_store *st, void *e, int delta)
 	}
 }
 
-/* Store entry @e for @block (whose slot exists or is reserved). */
+/* Room for one more block in st->inflight. */
+static int remap_inflight_reserve(struct remap_store *st)
+{
+	unsigned int max = st->max_inflight ? 2 * st->max_inflight : 16;
+	u64 *p;
+
+	if (st->nr_inflight < st->max_inflight)
+		return 0;
+	p = krealloc_array(st->inflight, max, sizeof(*p), GFP_NOIO);
+	if (!p)
+		return -ENOMEM;
+	st->inflight = p;
+	st->max_inflight = max;
+	return 0;
+}
+
+/*
+ * Room for one more table key and one more block in flight: after this,
+ * remap_table_set() cannot fail.
+ */
+static int remap_table_reserve_set(struct remap_store *st)
+{
+	return remap_inflight_reserve(st) ?: remap_table_reserve(&st->table, GFP_NOIO);
+}
+
+/* Store entry @e for @block. */
 static int remap_table_set(struct remap_store *st, u64 block, void *e)
 {
-	void *old;
+	void *was = remap_lookup(st, block);
+	/* The next commit makes it a remap (a block listed twice is done once). */
+	bool list = rs_state(e) == RS_INFLIGHT && (!was || rs_state(was) != RS_INFLIGHT);
+	unsigned long old;
+	int r;
 
-	remap_region_set(st, block);
-	xa_lock(&st->table);
-	old = __xa_store(&st->table, block, e, GFP_NOIO);
-	if (xa_is_err(old)) {
-		xa_unlock(&st->table);
-		return xa_err(old);
+	if (list) {
+		r = remap_inflight_reserve(st);
+		if (r)
+			return r;
 	}
-	if (rs_state(e) == RS_INFLIGHT)
-		__xa_set_mark(&st->table, block, XA_MARK_0);
+	remap_region_set(st, block);
+	r = remap_table_store(&st->table, block, (unsigned long)e, GFP_NOIO, &old);
+	if (r)
+		return r;
+	if (list)
+		st->inflight[st->nr_inflight++] = block;
 	if (!old)
 		WRITE_ONCE(st->nr_entries, st->nr_entries + 1);
-	xa_unlock(&st->table);
 
-	remap_count(st, old, -1);
+	remap_count(st, (void *)old, -1);
 	remap_count(st, e, 1);
 	return 0;
 }
 
-static void remap_table_erase(struct remap_store *st, u64 block)
+static void remap_table_drop(struct remap_store *st, u64 block)
 {
-	void *old = xa_erase(&st->table, block);
+	void *old = (void *)remap_table_erase(&st->table, block);
 
 	if (old) {
 		WRITE_ONCE(st->nr_entries, st->nr_entries - 1);
@@ -304,7 +318,7 @@ static void remap_mark_pending(struct remap_c *rc, u64 block)
 	struct remap_store *st = rc->st;
 	u64 slot;
 
-	if (!rc->writable || xa_load(&st->table, block))
+	if (!rc->writable || remap_lookup(st, block))
 		return;
 	slot = remap_meta_pending_add(rc, block);
 	if (remap_table_set(st, block, rs_entry(slot, RS_PENDING))) {
@@ -324,20 +338,23 @@ static void remap_mark_pending(struct remap_c *rc, u64 block)
 static int remap_commit(struct remap_c *rc)
 {
 	struct remap_store *st = rc->st;
-	XA_STATE(xas, &st->table, 0);
-	unsigned int n = 0;
+	unsigned int n = 0, i;
 	void *e;
 	int r;
 
 	r = remap_meta_commit(rc);
 
-	xas_lock(&xas);
-	xas_for_each_marked(&xas, e, ULONG_MAX, XA_MARK_0) {
-		xas_store(&xas, rs_entry(rs_spare(e), r ? RS_LOST : RS_REMAPPED));
-		xas_clear_mark(&xas, XA_MARK_0);
+	for (i = 0; i < st->nr_inflight; i++) {
+		e = remap_lookup(st, st->inflight[i]);
+		if (!e || rs_state(e) != RS_INFLIGHT)
+			continue;
+		/* The key is there: a store in place, no allocation. */
+		remap_table_store(&st->table, st->inflight[i],
+				  (unsigned long)rs_entry(rs_spare(e), r ? RS_LOST : RS_REMAPPED),
+				  GFP_NOIO, NULL);
 		n++;
 	}
-	xas_unlock(&xas);
+	st->nr_inflight = 0;
 
 	if (n) {
 		if (r) {
@@ -471,7 +488,6 @@ static int remap_relocate(struct remap_c *rc, struct bio *bio,
 			  bool spare_failed, bool *flush)
 {
 	struct remap_store *st = rc->st;
-	bool reserved = false;
 	void *e;
 	u64 spare;
 	int r;
@@ -480,7 +496,7 @@ static int remap_relocate(struct remap_c *rc, struct bio *bio,
 	r = remap_make_room(rc, 3);
 	if (r)
 		return r;
-	e = xa_load(&st->table, block);
+	e = remap_lookup(st, block);
 
 	/*
 	 * A bio that failed on main after another one remapped the block:
@@ -499,15 +515,10 @@ static int remap_relocate(struct remap_c *rc, struct bio *bio,
 		spare = rs_spare(e);
 	} else {
 		/* Nothing may fail to allocate once the data is on the spare. */
-		if (!e) {
-			if (xa_reserve(&st->table, block, GFP_NOIO))
-				return -ENOMEM;
-			reserved = true;
-		}
-		if (!remap_alloc_spare(rc, &spare)) {
-			r = -ENOSPC;
-			goto fail;
-		}
+		if (remap_table_reserve_set(st))
+			return -ENOMEM;
+		if (!remap_alloc_spare(rc, &spare))
+			return -ENOSPC;
 	}
 
 	while (remap_write_spare(rc, bio, base, off, spare, flush)) {
@@ -515,10 +526,8 @@ static int remap_relocate(struct remap_c *rc, struct bio *bio,
 		remap_retire(rc, spare, block);
 		DMERR_LIMIT("%s: write to spare block %llu failed, retiring it",
 			    remap_name(rc), spare);
-		if (!remap_alloc_spare(rc, &spare)) {
-			r = -ENOSPC;
-			goto fail;
-		}
+		if (!remap_alloc_spare(rc, &spare))
+			return -ENOSPC;
 	}
 
 	remap_table_set(st, block, rs_entry(spare, RS_INFLIGHT));
@@ -530,10 +539,6 @@ static int remap_relocate(struct remap_c *rc, struct bio *bio,
 	else if (e && (rs_state(e) == RS_PENDING || rs_state(e) == RS_FENCED))
 		remap_meta_pending_del(rc, rs_spare(e));
 	return 0;
-fail:
-	if (reserved)
-		xa_release(&st->table, block);
-	return r;
 }
 
 /* ----------------------------------------------------------------------
@@ -754,14 +759,15 @@ static void remap_recover(struct remap_c *rc, struct bio *bio, bool *changed,
 	rv.iter.bi_sector = (sector_t)io->block << rc->shift;
 
 	for (b = 0; b < nr && !rv.stop; b += n) {
-		e = xa_load(&st->table, rv.block + b);
-		n = e ? remap_run(st, rv.block + b, rv.block + nr - 1, e) :
-			nr - b;
-		if (!e) {
-			unsigned long idx = rv.block + b;
+		u64 at;
 
-			if (xa_find(&st->table, &idx, rv.block + nr - 1, XA_PRESENT))
-				n = idx - rv.block - b;
+		/* The block's entry and its run, or the blocks before the next entry. */
+		e = remap_find(st, rv.block + b, rv.block + nr - 1, &at);
+		if (e && at == rv.block + b) {
+			n = remap_run(st, at, rv.block + nr - 1, e);
+		} else {
+			n = (e ? at : rv.block + nr) - rv.block - b;
+			e = NULL;
 		}
 		if (!e || (rs_state(e) == RS_PENDING && !rv.write)) {
 			remap_probe(rc, &rv, rc->main->bdev,
@@ -835,13 +841,12 @@ static void remap_extent(struct remap_c *rc, struct bio *bio, bool *changed,
 	u64 last = remap_block(rc, io->iter.bi_sector +
 			       (io->iter.bi_size >> SECTOR_SHIFT) - 1);
 	struct bvec_iter it = io->iter;
-	unsigned long idx;
+	u64 idx;
 	int r = 0;
 	void *e;
 
 	while (!r && cur <= last) {
-		idx = cur;
-		e = xa_find(&st->table, &idx, last, XA_PRESENT);
+		e = remap_find(st, cur, last, &idx);
 		if (!e) {
 			r = remap_extent_main(rc, bio, cur, last + 1);
 			break;
@@ -892,7 +897,7 @@ static void remap_resubmit(struct remap_c *rc, struct bio *bio)
 	io->flags = 0;
 	/* Before the table, as in map: see remap_fence(). */
 	io->fence = smp_load_acquire(&rc->st->fence_seq);
-	e = xa_load(&rc->st->table, io->block);
+	e = remap_lookup(rc->st, io->block);
 	if (!e || rs_state(e) == RS_PENDING) {
 		/* A pending block's write could not be remapped: main it is. */
 		dm_submit_bio_remap(bio, NULL);
@@ -951,7 +956,7 @@ static void remap_worker(struct work_struct *ws)
 			bio_list_add(changed ? &needs_commit : &done, bio);
 			continue;
 		}
-		e = xa_load(&st->table, io->block);
+		e = remap_lookup(st, io->block);
 		if (bio_op(bio) == REQ_OP_WRITE && e && rs_state(e) == RS_PENDING &&
 		    rc->writable &&
 		    !remap_relocate(rc, bio, &io->iter, 0, io->block, false, &flush)) {
@@ -1046,7 +1051,7 @@ int remap_manual(struct remap_c *rc, u64 block, char *result,
 	bio->bi_iter.bi_sector = it.bi_sector;
 
 	mutex_lock(&st->lock);
-	e = xa_load(&st->table, block);
+	e = remap_lookup(st, block);
 	if (e && rs_state(e) == RS_REMAPPED) {
 		scnprintf(result, maxlen, "block %llu already remapped to spare block %llu",
 			  block, rs_spare(e));
@@ -1083,12 +1088,12 @@ int remap_manual(struct remap_c *rc, u64 block, char *result,
 			if (e)
 				remap_table_set(st, block, e);
 			else
-				remap_table_erase(st, block);
+				remap_table_drop(st, block);
 		} else {
 			r = remap_commit(rc);
 		}
 		if (!r) {
-			e = xa_load(&st->table, block);
+			e = remap_lookup(st, block);
 			scnprintf(result, maxlen, "block %llu remapped to spare block %llu",
 				  block, rs_spare(e));
 			r = 1;
@@ -1110,7 +1115,7 @@ int remap_clear_pending(struct remap_c *rc, u64 block)
 	int r = -EINVAL;
 
 	mutex_lock(&st->lock);
-	e = xa_load(&st->table, block);
+	e = remap_lookup(st, block);
 	if (e && rs_state(e) == RS_PENDING) {
 		if (READ_ONCE(st->md.failed)) {
 			r = -EIO;
@@ -1119,7 +1124,7 @@ int remap_clear_pending(struct remap_c *rc, u64 block)
 		r = remap_make_room(rc, 1);
 		if (r)
 			goto out;
-		remap_table_erase(st, block);
+		remap_table_drop(st, block);
 		remap_meta_pending_del(rc, rs_spare(e));
 		st->pending_event = true;
 		r = remap_commit(rc);

@@ -142,7 +142,7 @@ static void remap_emit_list(struct remap_c *rc, u64 start, u64 count,
 	const unsigned int next_len = sizeof("next 18446744073709551615");
 	unsigned int sz = 0, n;
 	bool more = false;
-	unsigned long idx;
+	u64 idx = start;
 	char line[64];
 	void *e;
 
@@ -151,12 +151,13 @@ static void remap_emit_list(struct remap_c *rc, u64 start, u64 count,
 	result[0] = '\0';
 	if (maxlen <= next_len)
 		return;
-	xa_for_each_start(&rc->st->table, idx, e, start) {
+	for (e = remap_find(rc->st, start, U64_MAX, &idx); e;
+	     e = idx < U64_MAX ? remap_find(rc->st, idx + 1, U64_MAX, &idx) : NULL) {
 		if (rs_state(e) == RS_PENDING || rs_state(e) == RS_FENCED)
-			n = scnprintf(line, sizeof(line), "%lu %s -\n", idx,
+			n = scnprintf(line, sizeof(line), "%llu %s -\n", idx,
 				      names[rs_state(e)]);
 		else
-			n = scnprintf(line, sizeof(line), "%lu %s %llu\n", idx,
+			n = scnprintf(line, sizeof(line), "%llu %s %llu\n", idx,
 				      names[rs_state(e)], rs_spare(e));
 		if (!count || sz + n + next_len > maxlen) {
 			more = true;
@@ -167,7 +168,7 @@ static void remap_emit_list(struct remap_c *rc, u64 start, u64 count,
 		count--;
 	}
 	if (more)
-		scnprintf(result + sz, maxlen - sz, "next %lu", idx);
+		scnprintf(result + sz, maxlen - sz, "next %llu", idx);
 }
 
 static const char remap_help[] =

@@ -511,7 +511,10 @@ struct meta_loader {
 	unsigned long *repair;	/* blocks whose copies differ */
 	u32 nr_blocks;		/* remap_meta_used + pending_meta_used */
 	unsigned int nr_repair;
-	struct xa_state *table, *rev;	/* where the last entries were stored */
+	struct xa_state *rev;		/* where the last slot was stored */
+	/* Table entries in load order, sorted into the table at the end. */
+	struct rt_pair *pairs;
+	size_t nr_pairs, max_pairs;
 };
 
 static u32 loader_bit(struct remap_store *st, u32 index)
@@ -531,69 +534,107 @@ static void loader_repair(struct remap_store *st, struct meta_loader *ld, u32 in
 /*
  * Store @entry at @index through @xas, which goes on from where it last
  * stored: the next index is one step along the leaf, not a walk from the
- * root (activation stores slot after slot).  *@old (if asked) gets what was
- * there.
+ * root (activation stores slot after slot).
  */
-static int meta_store(struct xa_state *xas, unsigned long index, void *entry,
-		      void **old)
+static int meta_store(struct xa_state *xas, unsigned long index, void *entry)
 {
-	void *was;
-
 	do {
 		xas_lock(xas);
 		if (!xas_invalid(xas) && index == xas->xa_index + 1)
 			xas_next(xas);
 		else
 			xas_set(xas, index);
-		was = xas_store(xas, entry);
+		xas_store(xas, entry);
 		xas_unlock(xas);
 	} while (xas_nomem(xas, GFP_KERNEL));
-	if (old)
-		*old = was;
 	return xas_error(xas);
 }
 
-/* Slot @s of remap block @i names main block @m: resolve, then record. */
-static int meta_load_rslot(struct remap_c *rc, struct meta_loader *ld,
-			   u32 i, u64 k, u64 m, char **error)
+/* Entry @e for main block @m, into the table when loading is done. */
+static int loader_add(struct remap_store *st, struct meta_loader *ld, u64 m, void *e)
+{
+	/* max_pairs is every slot of the blocks in use. */
+	if (WARN_ON(ld->nr_pairs == ld->max_pairs))
+		return -EINVAL;
+	remap_region_set(st, m);
+	ld->pairs[ld->nr_pairs].key = m;
+	ld->pairs[ld->nr_pairs].entry = (unsigned long)e;
+	ld->nr_pairs++;
+	return 0;
+}
+
+/* Slot @k of a remap block names main block @m: record it. */
+static int meta_load_rslot(struct remap_c *rc, struct meta_loader *ld, u64 k, u64 m)
 {
 	struct remap_store *st = rc->st;
-	void *e;
-	u64 old;
 	int r;
 
-	remap_region_set(st, m);
-	r = meta_store(ld->table, m, rs_entry(k, RS_REMAPPED), &e);
-	if (r)
-		return r;
-	if (e) {
-		/* Named twice: a commit cut short; the newer block wins. */
-		old = rs_spare(e);
-		if (ld->gens[meta_index_of_rslot(old)] == ld->gens[i]) {
-			DMERR("%s: spare blocks %llu and %llu both hold main block %llu",
-			      remap_name(rc), old, k, m);
-			*error = "Metadata maps a main block twice";
-			return -EINVAL;
-		}
-		st->counts.retired++;
-		if (ld->gens[meta_index_of_rslot(old)] > ld->gens[i]) {
-			/* The entry it had stays (its slot exists: no allocation). */
-			loader_repair(st, ld, i);
-			meta_store(ld->table, m, e, NULL);
-			return meta_store(ld->rev, k, REV_RETIRED(m), NULL);
-		}
-		loader_repair(st, ld, meta_index_of_rslot(old));
-		r = meta_store(ld->rev, old, REV_RETIRED(m), NULL);
-		if (r)
-			return r;
-		st->counts.remapped--;
-	}
-	r = meta_store(ld->rev, k, xa_mk_value((unsigned long)DMR_SLOT(m, DMR_SLOT_REMAPPED)),
-		       NULL);
+	r = loader_add(st, ld, m, rs_entry(k, RS_REMAPPED));
+	if (!r)
+		r = meta_store(ld->rev, k,
+			       xa_mk_value((unsigned long)DMR_SLOT(m, DMR_SLOT_REMAPPED)));
 	if (r)
 		return r;
 	st->counts.remapped++;
 	return 0;
+}
+
+/*
+ * Main block @w->key is named again by @d, loaded after @w: keep one of
+ * them in @w.  A pending slot for a block remapped (or pending) already is
+ * dropped; of two remap slots (a commit cut short), the newer block wins.
+ */
+static int meta_resolve(struct remap_c *rc, struct meta_loader *ld,
+			struct rt_pair *w, const struct rt_pair *d, char **error)
+{
+	struct remap_store *st = rc->st;
+	void *we = (void *)w->entry, *de = (void *)d->entry;
+	u64 m = w->key, old = rs_spare(we), k = rs_spare(de);
+	u64 gen_old, gen_new;
+
+	if (rs_state(de) == RS_PENDING) {
+		loader_repair(st, ld, meta_index_of_pslot(st, k));
+		xa_erase(&st->md.pend, (unsigned long)k);
+		st->counts.pending--;
+		return 0;
+	}
+	/* Remap slots load before pending ones: @w is a remap slot too. */
+	gen_old = ld->gens[meta_index_of_rslot(old)];
+	gen_new = ld->gens[meta_index_of_rslot(k)];
+	if (gen_old == gen_new) {
+		DMERR("%s: spare blocks %llu and %llu both hold main block %llu",
+		      remap_name(rc), old, k, m);
+		*error = "Metadata maps a main block twice";
+		return -EINVAL;
+	}
+	st->counts.retired++;
+	st->counts.remapped--;
+	if (gen_old > gen_new) {
+		loader_repair(st, ld, meta_index_of_rslot(k));
+		return meta_store(ld->rev, k, REV_RETIRED(m));
+	}
+	loader_repair(st, ld, meta_index_of_rslot(old));
+	w->entry = d->entry;
+	return meta_store(ld->rev, old, REV_RETIRED(m));
+}
+
+/*
+ * The table, from the pairs loaded: sorted by main block (the pairs of one
+ * block stay in load order), one entry kept per block, built bottom-up.
+ */
+static int meta_build_table(struct remap_c *rc, struct meta_loader *ld, char **error)
+{
+	size_t i, n = 0;
+	int r;
+
+	r = remap_table_sort(ld->pairs, ld->nr_pairs);
+	for (i = 0; !r && i < ld->nr_pairs; i++) {
+		if (n && ld->pairs[i].key == ld->pairs[n - 1].key)
+			r = meta_resolve(rc, ld, &ld->pairs[n - 1], &ld->pairs[i], error);
+		else
+			ld->pairs[n++] = ld->pairs[i];
+	}
+	return r ?: remap_table_build(&rc->st->table, ld->pairs, n);
 }
 
 /* Build the table from metadata block @i, decoded into ld->slots. */
@@ -613,17 +654,13 @@ static int meta_load_block(struct remap_c *rc, struct meta_loader *ld, u32 i,
 		if (!dmr_meta_is_remap(sb, i)) {
 			if (DMR_SLOT_STATE(slot) != DMR_PSLOT_PENDING)
 				continue;
-			if (xa_load(&st->table, m)) {
-				/* Remapped (or listed twice) already: drop it. */
-				loader_repair(st, ld, i);
-				continue;
-			}
-			remap_region_set(st, m);
+			/* Remapped or listed twice: meta_resolve() drops it. */
 			if (xa_is_err(xa_store(&st->md.pend, first + s,
-					       xa_mk_value((unsigned long)m), GFP_KERNEL)) ||
-			    xa_is_err(xa_store(&st->table, m,
-					       rs_entry(first + s, RS_PENDING), GFP_KERNEL)))
+					       xa_mk_value((unsigned long)m), GFP_KERNEL)))
 				return -ENOMEM;
+			r = loader_add(st, ld, m, rs_entry(first + s, RS_PENDING));
+			if (r)
+				return r;
 			st->counts.pending++;
 			continue;
 		}
@@ -632,12 +669,12 @@ static int meta_load_block(struct remap_c *rc, struct meta_loader *ld, u32 i,
 			continue;
 		case DMR_SLOT_RETIRED:
 			st->counts.retired++;
-			r = meta_store(ld->rev, first + s, REV_RETIRED(m), NULL);
+			r = meta_store(ld->rev, first + s, REV_RETIRED(m));
 			if (r)
 				return r;
 			break;
 		case DMR_SLOT_REMAPPED:
-			r = meta_load_rslot(rc, ld, i, first + s, m, error);
+			r = meta_load_rslot(rc, ld, first + s, m);
 			if (r)
 				return r;
 			break;
@@ -719,6 +756,7 @@ static void loader_free(struct meta_loader *ld)
 	kvfree(ld->b);
 	kfree(ld->slots);
 	kvfree(ld->gens);
+	kvfree(ld->pairs);
 	bitmap_free(ld->repair);
 }
 
@@ -747,11 +785,9 @@ static int meta_load_blocks(struct remap_c *rc, char **error)
 {
 	struct remap_store *st = rc->st;
 	const struct dmr_sb *sb = &st->md.sb;
-	XA_STATE(table, &st->table, 0);
 	XA_STATE(rev, &st->md.rev, 0);
 	struct meta_loader ld = {
 		.nr_blocks = sb->remap_meta_used + sb->pending_meta_used,
-		.table = &table,
 		.rev = &rev,
 	};
 	u32 chunk = min_t(u32, META_CHUNK, max(sb->remap_meta_used, sb->pending_meta_used));
@@ -764,7 +800,9 @@ static int meta_load_blocks(struct remap_c *rc, char **error)
 	ld.slots = kmalloc_array(EPB, sizeof(u64), GFP_KERNEL);
 	ld.gens = kvcalloc(max(sb->remap_meta_used, 1U), sizeof(u64), GFP_KERNEL);
 	ld.repair = bitmap_zalloc(ld.nr_blocks, GFP_KERNEL);
-	if (!ld.a || !ld.b || !ld.slots || !ld.gens || !ld.repair) {
+	ld.max_pairs = (size_t)ld.nr_blocks * EPB;
+	ld.pairs = kvmalloc_array(ld.max_pairs, sizeof(*ld.pairs), GFP_KERNEL);
+	if (!ld.a || !ld.b || !ld.slots || !ld.gens || !ld.repair || !ld.pairs) {
 		*error = "Cannot allocate metadata buffers";
 		goto out;
 	}
@@ -773,6 +811,8 @@ static int meta_load_blocks(struct remap_c *rc, char **error)
 	if (!r)
 		r = meta_load_range(rc, &ld, sb->geo.remap_meta_blocks,
 				    sb->pending_meta_used, error);
+	if (!r)
+		r = meta_build_table(rc, &ld, error);
 	if (r == -ENOMEM)
 		*error = "Cannot allocate the remap table";
 	if (r || !ld.nr_repair)
@@ -797,7 +837,8 @@ out:
 
 static void store_free(struct remap_store *st)
 {
-	xa_destroy(&st->table);
+	remap_table_destroy(&st->table);
+	kfree(st->inflight);
 	xa_destroy(&st->md.rev);
 	xa_destroy(&st->md.pend);
 	kvfree(st->regions);
@@ -870,7 +911,7 @@ static int store_create(struct remap_c *rc, bool format, char **error)
 	st->counters_since = ktime_get_real_seconds();
 	INIT_LIST_HEAD(&st->targets);
 	mutex_init(&st->lock);
-	xa_init_flags(&st->table, XA_FLAGS_LOCK_IRQ);
+	remap_table_init(&st->table);
 	xa_init(&st->md.rev);
 	xa_init_flags(&st->md.pend, XA_FLAGS_ALLOC);
 	st->stats = alloc_percpu(struct remap_stats);

@@ -18,26 +18,29 @@
 #include <linux/device-mapper.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
 #include "dm-remap-codec.h"
+#include "dm-remap-table.h"
 
 #define DM_MSG_PREFIX "remap"
 
 /*
- * xarray indices are unsigned long and values hold BITS_PER_LONG - 1 bits:
- * main and spare block numbers need 64 bits.  Debian still builds 32-bit
- * kernels; refuse them rather than alias blocks.
+ * Table entries and md.rev's values are xarray values, which hold
+ * BITS_PER_LONG - 1 bits, and md.rev is indexed by an unsigned long: spare
+ * block numbers need 64 bits.  Debian still builds 32-bit kernels; refuse
+ * them rather than alias blocks.
  */
 #if BITS_PER_LONG != 64
 #error "dm-remap needs a 64-bit kernel"
 #endif
 
 /*
- * A table entry lives in an xarray indexed by main block number (relative to
- * the start of main) and is an xarray value: (n << RS_SHIFT) | state.
+ * A table entry is keyed by main block number (relative to the start of
+ * main) and is an xarray value (never 0): (n << RS_SHIFT) | state.
  */
 enum remap_state {
 	RS_REMAPPED,	/* reads and writes go to spare block n */
@@ -118,8 +121,11 @@ struct remap_store {
 	unsigned int users;
 
 	struct mutex lock;		/* table changes, metadata, recovery I/O */
-	struct xarray table;		/* main block -> entry */
+	struct remap_table table;	/* main block -> entry */
 	unsigned long nr_entries;	/* zero: the lock-free fast path */
+	/* Main blocks given an RS_INFLIGHT entry since the last commit. */
+	u64 *inflight;
+	unsigned int nr_inflight, max_inflight;
 	/*
 	 * One bit per region of 1 << region_shift main blocks: set before an
 	 * entry is added in it, so that map skips the table for a bio whose
@@ -181,6 +187,25 @@ struct remap_io {
 
 #define RIO_SPARE	1	/* sent to the spare device */
 #define RIO_DONE	2	/* completed by the worker: end_io passes it on */
+
+/* The entry of main block @block, or NULL. */
+static inline void *remap_lookup(struct remap_store *st, u64 block)
+{
+	return (void *)remap_table_get(&st->table, block);
+}
+
+/* The entry of the first block in [first, last] that has one (at *@block). */
+static inline void *remap_find(struct remap_store *st, u64 first, u64 last,
+			       u64 *block)
+{
+	struct rt_cursor c;
+	void *e;
+
+	rcu_read_lock();
+	e = (void *)remap_table_seek(&st->table, first, last, &c, block);
+	rcu_read_unlock();
+	return e;
+}
 
 static inline u64 remap_block(struct remap_c *rc, sector_t main_sector)
 {

@@ -1,9 +1,10 @@
 #!/bin/bash
-# Build tests/bench/lookup/xa-lookup.c against the kernel's own lib/xarray.c,
+# Build tests/bench/lookup/rt-lookup.c (the remap table, kernel/dm-remap-table.c)
+# and xa-lookup.c (the xarray it replaced) against the kernel's own lib/xarray.c,
 # compiled in userspace with the shims of the kernel's
 # tools/testing/radix-tree (liburcu), with XA_CHUNK_SHIFT 6 and -O2 like the
 # kernel (that Makefile's defaults are SHIFT 3 and -Og with sanitizers).
-#   build.sh OUTDIR      prints the path of the binary
+#   build.sh OUTDIR      prints OUTDIR (rt-lookup and xa-lookup in it)
 # The source is found at run time: $DMR_BENCH_KSRC, or the subset of Debian's
 # linux-source-6.1 tarball (/usr/src/linux-source-6.1.tar.xz) extracted once
 # into $DMREMAP_CACHE/bench/ (default /var/cache/dm-remap-test/bench).
@@ -43,4 +44,6 @@ for f in "$gen/xarray.c" "$gen/radix-tree.c" "$rt/linux.c" "$src/tools/lib/find_
 done
 gcc -o "$out/xa-lookup" "$gen"/*.o -lpthread -lurcu
 sed -n 's/^\(VERSION\|PATCHLEVEL\|SUBLEVEL\) = \(.*\)/\2/p' "$src/Makefile" | paste -sd. >"$out/xa-lookup.kver"
-echo "$out/xa-lookup"
+# The table of today (kernel/dm-remap-table.c) over tests/unit/kshim.
+gcc -O2 -g -Wall -I"$here/../../unit/kshim" -o "$out/rt-lookup" "$here/rt-lookup.c"
+echo "$out"

@@ -1,0 +1,533 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dm-remap: the remap table (see dm-remap-table.h).
+ *
+ * A node is a sorted array of keys, each with its entry (a leaf, level 0)
+ * or its child (an inner node).  Child i of an inner node holds the
+ * keys from key[i] up to key[i + 1] (child 0: everything below key[1]).
+ * Inner nodes are never emptied; leaves may hold removed pairs (entry 0)
+ * until they are next copied.
+ */
+#include <linux/bug.h>
+#include <linux/limits.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "dm-remap-table.h"
+
+#define RT_NODE_SIZE	4096
+#define RT_SLOTS	((RT_NODE_SIZE - sizeof(struct rcu_head) - 8) / 16)
+
+/* A key and its entry side by side: a probe and its answer share a line. */
+struct rt_slot {
+	u64 key;
+	union {
+		unsigned long entry;			/* leaf */
+		struct rt_node __rcu *child;		/* inner node */
+	};
+};
+
+struct rt_node {
+	struct rcu_head rcu;
+	u16 nr;
+	u8 level;
+	struct rt_slot slot[RT_SLOTS];
+};
+
+static_assert(sizeof(struct rt_node) <= RT_NODE_SIZE);
+
+/*
+ * The first index of @n whose key is at least @key (n->nr if none).
+ *
+ * Main blocks in a node are spread about evenly (runs of consecutive
+ * blocks, or bad sectors scattered over a disk), so the key's place is
+ * first guessed by interpolation, then bracketed by galloping away from
+ * the guess and found by binary search in the bracket: one or two probes
+ * for such keys instead of eight, and never more than twice binary
+ * search's for any others.
+ */
+static unsigned int rt_lower(const struct rt_node *n, u64 key)
+{
+	const struct rt_slot *k = n->slot;
+	unsigned int nr = n->nr, lo, hi, mid, step;
+	u64 span;
+
+	if (!nr || key <= k[0].key)
+		return 0;
+	if (key > k[nr - 1].key)
+		return nr;
+	/* k[0].key < key <= k[nr - 1].key: the answer is in [1, nr - 1]. */
+	lo = 1;
+	hi = nr - 1;
+	span = k[nr - 1].key - k[0].key;
+	if (span < 1ULL << 55) {	/* no overflow below */
+		mid = (key - k[0].key) * (nr - 1) / span;
+		if (k[mid].key < key) {
+			for (step = 1, lo = mid + 1;; step *= 2) {
+				hi = min(lo + step - 1, nr - 1);
+				if (k[hi].key >= key)
+					break;
+				lo = hi + 1;
+			}
+		} else {
+			for (step = 1, hi = mid;; step *= 2) {
+				lo = hi > step ? hi - step : 1;
+				if (k[lo - 1].key < key)
+					break;
+				hi = lo - 1;
+			}
+		}
+	}
+	/* k[lo - 1].key < key <= k[hi].key */
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (k[mid].key < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The child of inner node @n that holds @key: the last key[i] <= @key, or 0. */
+static unsigned int rt_child(const struct rt_node *n, u64 key)
+{
+	unsigned int i = key == U64_MAX ? n->nr : rt_lower(n, key + 1);
+
+	return i ? i - 1 : 0;
+}
+
+void remap_table_init(struct remap_table *t)
+{
+	RCU_INIT_POINTER(t->root, NULL);
+	t->height = 0;
+	t->nr_pool = 0;
+}
+
+/* A reader may still be in a node: it goes after a grace period. */
+static void rt_free(struct rt_node *n)
+{
+	unsigned int i;
+
+	if (n->level)
+		for (i = 0; i < n->nr; i++)
+			rt_free(rcu_dereference_protected(n->slot[i].child, 1));
+	kfree_rcu(n, rcu);
+}
+
+/* No writer may be left. */
+void remap_table_destroy(struct remap_table *t)
+{
+	struct rt_node *root = rcu_dereference_protected(t->root, 1);
+
+	if (root)
+		rt_free(root);
+	while (t->nr_pool)
+		kfree(t->pool[--t->nr_pool]);
+	remap_table_init(t);
+}
+
+/*
+ * Fill the empty table @t with @n pairs sorted by key, no key twice, every
+ * node as full as the others (bottom-up: no node is copied or split).
+ */
+int remap_table_build(struct remap_table *t, const struct rt_pair *pairs, size_t n)
+{
+	size_t count[RT_MAX_HEIGHT], total = 0, done = 0, i, j, per, extra, at;
+	struct rt_node **nodes, *node;
+	unsigned int height = 0, lvl;
+
+	if (WARN_ON(rcu_access_pointer(t->root)))
+		return -EEXIST;
+	if (!n)
+		return 0;
+	for (i = n; height == 0 || i > 1; height++) {
+		if (height == RT_MAX_HEIGHT)
+			return -E2BIG;
+		i = DIV_ROUND_UP(i, RT_SLOTS);
+		count[height] = i;
+		total += i;
+	}
+	nodes = kvmalloc_array(total, sizeof(*nodes), GFP_KERNEL);
+	if (!nodes)
+		return -ENOMEM;
+	for (i = 0; i < total; i++) {
+		nodes[i] = kmalloc(sizeof(struct rt_node), GFP_KERNEL);
+		if (!nodes[i]) {
+			while (i)
+				kfree(nodes[--i]);
+			kvfree(nodes);
+			return -ENOMEM;
+		}
+	}
+
+	/* Level by level: nodes[done..] are this level's, built from the last. */
+	for (lvl = 0; lvl < height; lvl++) {
+		size_t below = lvl ? count[lvl - 1] : n;
+
+		per = below / count[lvl];
+		extra = below % count[lvl];
+		at = 0;
+		for (i = 0; i < count[lvl]; i++) {
+			node = nodes[done + i];
+			node->level = lvl;
+			node->nr = per + (i < extra);
+			for (j = 0; j < node->nr; j++, at++) {
+				if (!lvl) {
+					node->slot[j].key = pairs[at].key;
+					node->slot[j].entry = pairs[at].entry;
+				} else {
+					struct rt_node *c = nodes[done - below + at];
+
+					node->slot[j].key = c->slot[0].key;
+					RCU_INIT_POINTER(node->slot[j].child, c);
+				}
+			}
+		}
+		done += count[lvl];
+	}
+	t->height = height;
+	rcu_assign_pointer(t->root, nodes[total - 1]);
+	kvfree(nodes);
+	return 0;
+}
+
+/*
+ * Sort @n pairs by key, the pairs of one key kept in their order: a stable
+ * radix sort, a byte of the key per pass and as many passes as the largest
+ * key has bytes (so linear in @n), or nothing if they are in order.
+ */
+int remap_table_sort(struct rt_pair *pairs, size_t n)
+{
+	struct rt_pair *tmp, *src = pairs, *dst;
+	size_t *count, i, sum, c;
+	unsigned int shift;
+	bool sorted = true;
+	u64 top = 0;
+
+	for (i = 0; i < n; i++) {
+		top |= pairs[i].key;
+		if (i && pairs[i].key < pairs[i - 1].key)
+			sorted = false;
+	}
+	if (sorted)
+		return 0;
+	tmp = kvmalloc_array(n + DIV_ROUND_UP(256 * sizeof(*count), sizeof(*tmp)),
+			     sizeof(*tmp), GFP_KERNEL);
+	if (!tmp)
+		return -ENOMEM;
+	count = (size_t *)(tmp + n);
+	dst = tmp;
+	for (shift = 0; shift < 64 && top >> shift; shift += 8) {
+		memset(count, 0, 256 * sizeof(*count));
+		for (i = 0; i < n; i++)
+			count[(src[i].key >> shift) & 255]++;
+		for (sum = 0, c = 0; c < 256; c++) {
+			i = count[c];
+			count[c] = sum;
+			sum += i;
+		}
+		for (i = 0; i < n; i++)
+			dst[count[(src[i].key >> shift) & 255]++] = src[i];
+		swap(src, dst);
+	}
+	if (src != pairs)
+		memcpy(pairs, src, n * sizeof(*pairs));
+	kvfree(tmp);
+	return 0;
+}
+
+unsigned long remap_table_get(const struct remap_table *t, u64 key)
+{
+	const struct rt_node *n;
+	unsigned long e = 0;
+	unsigned int i;
+
+	rcu_read_lock();
+	n = rcu_dereference(t->root);
+	if (n) {
+		while (n->level)
+			n = rcu_dereference(n->slot[rt_child(n, key)].child);
+		i = rt_lower(n, key);
+		if (i < n->nr && n->slot[i].key == key)
+			e = READ_ONCE(n->slot[i].entry);
+	}
+	rcu_read_unlock();
+	return e;
+}
+
+/*
+ * The entry of the first key in [@first, @last] that has one (its key in
+ * *@key, its place in @c), or 0.  The caller holds rcu_read_lock() or the
+ * writer's lock for as long as it uses @c.
+ */
+unsigned long remap_table_seek(const struct remap_table *t, u64 first, u64 last,
+			       struct rt_cursor *c, u64 *key)
+{
+	const struct rt_node *path[RT_MAX_HEIGHT];
+	unsigned int idx[RT_MAX_HEIGHT], i, lvl, top;
+	const struct rt_node *n = rcu_dereference_raw(t->root);
+	unsigned long e;
+
+	if (!n)
+		return 0;
+	top = n->level;
+	while (n->level) {
+		i = rt_child(n, first);
+		path[n->level] = n;
+		idx[n->level] = i;
+		n = rcu_dereference_raw(n->slot[i].child);
+	}
+	i = rt_lower(n, first);
+	for (;;) {
+		for (; i < n->nr; i++) {
+			if (n->slot[i].key > last)
+				return 0;
+			e = READ_ONCE(n->slot[i].entry);
+			if (e) {
+				c->leaf = n;
+				c->i = i;
+				*key = n->slot[i].key;
+				return e;
+			}
+		}
+		/* On to the next leaf. */
+		for (lvl = 1; lvl <= top && idx[lvl] + 1 >= path[lvl]->nr; lvl++)
+			;
+		if (lvl > top)
+			return 0;
+		n = rcu_dereference_raw(path[lvl]->slot[++idx[lvl]].child);
+		while (n->level) {
+			path[n->level] = n;
+			idx[n->level] = 0;
+			n = rcu_dereference_raw(n->slot[0].child);
+		}
+		i = 0;
+	}
+}
+
+/*
+ * How many pairs from @c's on (its entry @e, at most @max) make a run: keys
+ * one apart, and each entry @step above the one before it in the bits of
+ * @mask.  A run ends with the leaf (the caller looks up the rest again).
+ */
+unsigned long remap_table_run(const struct rt_cursor *c, unsigned long e,
+			      unsigned long max, unsigned long step, unsigned long mask)
+{
+	const struct rt_slot *sl = c->leaf->slot + c->i;
+	unsigned long r, x, end = min_t(unsigned long, max, c->leaf->nr - c->i);
+
+	for (r = 1; r < end; r++) {
+		x = READ_ONCE(sl[r].entry);
+		if (sl[r].key != sl[0].key + r || !x || ((x - r * step) ^ e) & mask)
+			break;
+	}
+	return r;
+}
+
+/*
+ * Have the nodes one insertion may need: a leaf split into two, the same
+ * at every inner level, and a new root.
+ */
+int remap_table_reserve(struct remap_table *t, gfp_t gfp)
+{
+	unsigned int need = 2 * t->height + 1;
+	struct rt_node *n;
+
+	if (need > RT_POOL)
+		return -E2BIG;
+	while (t->nr_pool < need) {
+		n = kmalloc(sizeof(*n), gfp);
+		if (!n)
+			return -ENOMEM;
+		t->pool[t->nr_pool++] = n;
+	}
+	return 0;
+}
+
+static struct rt_node *rt_alloc(struct remap_table *t, unsigned int level)
+{
+	struct rt_node *n = t->pool[--t->nr_pool];
+
+	n->level = level;
+	n->nr = 0;
+	return n;
+}
+
+/* Where the pairs of a node being copied go: @out[0], then @out[1]. */
+struct rt_fill {
+	struct rt_node *out[2];
+	unsigned int split;	/* pairs that go into out[0] */
+	unsigned int at;
+};
+
+static void rt_put(struct rt_fill *f, u64 key, unsigned long entry,
+		   struct rt_node *child)
+{
+	struct rt_node *n = f->out[f->at >= f->split];
+
+	n->slot[n->nr].key = key;
+	if (n->level)
+		RCU_INIT_POINTER(n->slot[n->nr].child, child);
+	else
+		n->slot[n->nr].entry = entry;
+	n->nr++;
+	f->at++;
+}
+
+/* Copies of a node for @count pairs: one, or two halves. */
+static void rt_fill_init(struct remap_table *t, struct rt_fill *f,
+			 unsigned int level, unsigned int count)
+{
+	f->out[0] = rt_alloc(t, level);
+	f->out[1] = NULL;
+	f->split = count;
+	f->at = 0;
+	if (count > RT_SLOTS) {
+		f->out[1] = rt_alloc(t, level);
+		f->split = count / 2;
+	}
+}
+
+/* Leaf @n without its removed pairs, with (@key, @entry) at index @pos. */
+static void rt_copy_leaf(struct remap_table *t, struct rt_fill *f,
+			 const struct rt_node *n, unsigned int pos,
+			 u64 key, unsigned long entry)
+{
+	unsigned int i, count = 1;
+
+	for (i = 0; i < n->nr; i++)
+		count += !!n->slot[i].entry;
+	rt_fill_init(t, f, 0, count);
+	for (i = 0; i <= n->nr; i++) {
+		if (i == pos)
+			rt_put(f, key, entry, NULL);
+		if (i < n->nr && n->slot[i].entry)
+			rt_put(f, n->slot[i].key, n->slot[i].entry, NULL);
+	}
+}
+
+/* Inner node @p with child @pos replaced by @left, then @right after it. */
+static void rt_copy_inner(struct remap_table *t, struct rt_fill *f,
+			  const struct rt_node *p, unsigned int pos,
+			  struct rt_node *left, struct rt_node *right)
+{
+	unsigned int i;
+
+	rt_fill_init(t, f, p->level, p->nr + 1);
+	for (i = 0; i < p->nr; i++) {
+		if (i == pos) {
+			/* Child 0 may have got keys below its own (see rt_child()). */
+			rt_put(f, i ? p->slot[i].key : min(p->slot[i].key, left->slot[0].key), 0, left);
+			rt_put(f, right->slot[0].key, 0, right);
+		} else {
+			rt_put(f, p->slot[i].key, 0, rcu_dereference_protected(p->slot[i].child, 1));
+		}
+	}
+}
+
+/*
+ * Add @key at index @pos of @leaf (reached through path/idx): copy the leaf
+ * (two if it is full), and each parent the split reaches, then publish the
+ * copies with one pointer store and free the nodes they replace.
+ */
+static void rt_insert(struct remap_table *t, struct rt_node **path,
+		      unsigned int *idx, struct rt_node *leaf, unsigned int pos,
+		      u64 key, unsigned long entry)
+{
+	struct rt_node *old[RT_MAX_HEIGHT];
+	unsigned int nr_old = 0, lvl, i;
+	struct rt_fill f;
+	struct rt_node *root;
+
+	rt_copy_leaf(t, &f, leaf, pos, key, entry);
+	old[nr_old++] = leaf;
+	for (lvl = 1; lvl < t->height; lvl++) {
+		if (!f.out[1]) {
+			rcu_assign_pointer(path[lvl]->slot[idx[lvl]].child, f.out[0]);
+			goto retire;
+		}
+		rt_copy_inner(t, &f, path[lvl], idx[lvl], f.out[0], f.out[1]);
+		old[nr_old++] = path[lvl];
+	}
+	root = f.out[0];
+	if (f.out[1]) {
+		root = rt_alloc(t, t->height);
+		root->nr = 2;
+		root->slot[0].key = f.out[0]->slot[0].key;
+		RCU_INIT_POINTER(root->slot[0].child, f.out[0]);
+		root->slot[1].key = f.out[1]->slot[0].key;
+		RCU_INIT_POINTER(root->slot[1].child, f.out[1]);
+		t->height++;
+	}
+	rcu_assign_pointer(t->root, root);
+retire:
+	for (i = 0; i < nr_old; i++)
+		kfree_rcu(old[i], rcu);
+}
+
+/*
+ * Set the entry of @key (non-zero); *@old (if asked) gets what it had, 0
+ * for none.  Allocates with @gfp only to add a key, and not at all if
+ * remap_table_reserve() succeeded since the last insertion.
+ */
+int remap_table_store(struct remap_table *t, u64 key, unsigned long entry,
+		      gfp_t gfp, unsigned long *old)
+{
+	struct rt_node *path[RT_MAX_HEIGHT];
+	unsigned int idx[RT_MAX_HEIGHT], i = 0;
+	struct rt_node *n = rcu_dereference_protected(t->root, 1);
+	int r;
+
+	if (old)
+		*old = 0;
+	if (n) {
+		while (n->level) {
+			i = rt_child(n, key);
+			path[n->level] = n;
+			idx[n->level] = i;
+			n = rcu_dereference_protected(n->slot[i].child, 1);
+		}
+		i = rt_lower(n, key);
+		if (i < n->nr && n->slot[i].key == key) {
+			if (old)
+				*old = n->slot[i].entry;
+			WRITE_ONCE(n->slot[i].entry, entry);
+			return 0;
+		}
+	}
+	r = remap_table_reserve(t, gfp);
+	if (r)
+		return r;
+	if (!n) {
+		n = rt_alloc(t, 0);
+		n->nr = 1;
+		n->slot[0].key = key;
+		n->slot[0].entry = entry;
+		t->height = 1;
+		rcu_assign_pointer(t->root, n);
+		return 0;
+	}
+	rt_insert(t, path, idx, n, i, key, entry);
+	return 0;
+}
+
+/* Remove @key's entry (its pair stays until the leaf is next copied). */
+unsigned long remap_table_erase(struct remap_table *t, u64 key)
+{
+	struct rt_node *n = rcu_dereference_protected(t->root, 1);
+	unsigned long e;
+	unsigned int i;
+
+	if (!n)
+		return 0;
+	while (n->level)
+		n = rcu_dereference_protected(n->slot[rt_child(n, key)].child, 1);
+	i = rt_lower(n, key);
+	if (i >= n->nr || n->slot[i].key != key)
+		return 0;
+	e = n->slot[i].entry;
+	WRITE_ONCE(n->slot[i].entry, 0);
+	return e;
+}
