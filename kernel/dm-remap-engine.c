@@ -395,7 +395,7 @@ static bool remap_alloc_spare(struct remap_c *rc, u64 *spare)
 	if (READ_ONCE(st->md.failed) || rc->main_failed)
 		return false;
 	if (st->spare_next < st->spare_blocks) {
-		if (xa_reserve(&st->md.rev, st->spare_next, GFP_NOIO))
+		if (remap_meta_rev_reserve(st, st->spare_next))
 			return false;
 		*spare = st->spare_next;
 		WRITE_ONCE(st->spare_next, st->spare_next + 1);

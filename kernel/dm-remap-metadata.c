@@ -32,8 +32,6 @@
 /* Metadata blocks per read request when loading. */
 #define META_CHUNK 256
 
-/* A spare block slot that was retired, as kept in md.rev. */
-#define REV_RETIRED(block) xa_mk_value((unsigned long)DMR_SLOT(block, DMR_SLOT_RETIRED))
 
 static LIST_HEAD(stores);
 static DEFINE_MUTEX(stores_lock);
@@ -149,15 +147,43 @@ unsigned int remap_meta_room(struct remap_store *st)
 	return REMAP_MAX_DIRTY - st->md.nr_dirty;
 }
 
-/* The rev slot of @spare must exist or be reserved (xa_reserve). */
+/*
+ * Room in md.rev for spare block @spare (< spare_blocks), which grows by
+ * doubling: the array is sized by the spare blocks in use.
+ */
+int remap_meta_rev_reserve(struct remap_store *st, u64 spare)
+{
+	struct remap_md *md = &st->md;
+	u64 len = max_t(u64, md->rev_len, EPB), *rev;
+	unsigned int noio;
+
+	if (spare < md->rev_len)
+		return 0;
+	while (len <= spare)
+		len *= 2;
+	len = min(len, st->spare_blocks);
+	/* Called with I/O held: kvmalloc may only use vmalloc with GFP_KERNEL. */
+	noio = memalloc_noio_save();
+	rev = kvcalloc(len, sizeof(*rev), GFP_KERNEL);
+	memalloc_noio_restore(noio);
+	if (!rev)
+		return -ENOMEM;
+	if (md->rev_len)
+		memcpy(rev, md->rev, md->rev_len * sizeof(*rev));
+	kvfree(md->rev);
+	md->rev = rev;
+	md->rev_len = len;
+	return 0;
+}
+
+/* The rev slot of @spare must exist (remap_meta_rev_reserve()). */
 int remap_meta_set_rslot(struct remap_c *rc, u64 spare, u64 slot)
 {
 	struct remap_store *st = rc->st;
-	void *old;
 
-	old = xa_store(&st->md.rev, spare, xa_mk_value((unsigned long)slot), GFP_NOIO);
-	if (xa_is_err(old))
-		return xa_err(old);
+	if (WARN_ON_ONCE(spare >= st->md.rev_len))
+		return -EINVAL;
+	st->md.rev[spare] = slot;
 	meta_dirty(st, meta_index_of_rslot(spare));
 	return 0;
 }
@@ -203,8 +229,9 @@ static void meta_encode(struct remap_store *st, u32 index, u64 gen, u64 *slots)
 
 	memset(slots, 0, n * sizeof(*slots));
 	if (dmr_meta_is_remap(&md->sb, index)) {
-		xa_for_each_range(&md->rev, i, e, first, first + n - 1)
-			slots[i - first] = xa_to_value(e);
+		if (first < md->rev_len)
+			memcpy(slots, md->rev + first,
+			       min_t(u64, n, md->rev_len - first) * sizeof(*slots));
 	} else {
 		xa_for_each_range(&md->pend, i, e, first, first + n - 1)
 			slots[i - first] = DMR_SLOT(xa_to_value(e), DMR_PSLOT_PENDING);
@@ -511,7 +538,6 @@ struct meta_loader {
 	unsigned long *repair;	/* blocks whose copies differ */
 	u32 nr_blocks;		/* remap_meta_used + pending_meta_used */
 	unsigned int nr_repair;
-	struct xa_state *rev;		/* where the last slot was stored */
 	/* Table entries in load order, sorted into the table at the end. */
 	struct rt_pair *pairs;
 	size_t nr_pairs, max_pairs;
@@ -531,23 +557,14 @@ static void loader_repair(struct remap_store *st, struct meta_loader *ld, u32 in
 		ld->nr_repair++;
 }
 
-/*
- * Store @entry at @index through @xas, which goes on from where it last
- * stored: the next index is one step along the leaf, not a walk from the
- * root (activation stores slot after slot).
- */
-static int meta_store(struct xa_state *xas, unsigned long index, void *entry)
+/* What spare block @k holds: @slot (a DMR_SLOT). */
+static int loader_rev(struct remap_store *st, u64 k, u64 slot)
 {
-	do {
-		xas_lock(xas);
-		if (!xas_invalid(xas) && index == xas->xa_index + 1)
-			xas_next(xas);
-		else
-			xas_set(xas, index);
-		xas_store(xas, entry);
-		xas_unlock(xas);
-	} while (xas_nomem(xas, GFP_KERNEL));
-	return xas_error(xas);
+	/* rev_len covers every slot of the remap blocks in use. */
+	if (WARN_ON(k >= st->md.rev_len))
+		return -EINVAL;
+	st->md.rev[k] = slot;
+	return 0;
 }
 
 /* Entry @e for main block @m, into the table when loading is done. */
@@ -571,8 +588,7 @@ static int meta_load_rslot(struct remap_c *rc, struct meta_loader *ld, u64 k, u6
 
 	r = loader_add(st, ld, m, rs_entry(k, RS_REMAPPED));
 	if (!r)
-		r = meta_store(ld->rev, k,
-			       xa_mk_value((unsigned long)DMR_SLOT(m, DMR_SLOT_REMAPPED)));
+		r = loader_rev(st, k, DMR_SLOT(m, DMR_SLOT_REMAPPED));
 	if (r)
 		return r;
 	st->counts.remapped++;
@@ -611,11 +627,11 @@ static int meta_resolve(struct remap_c *rc, struct meta_loader *ld,
 	st->counts.remapped--;
 	if (gen_old > gen_new) {
 		loader_repair(st, ld, meta_index_of_rslot(k));
-		return meta_store(ld->rev, k, REV_RETIRED(m));
+		return loader_rev(st, k, DMR_SLOT(m, DMR_SLOT_RETIRED));
 	}
 	loader_repair(st, ld, meta_index_of_rslot(old));
 	w->entry = d->entry;
-	return meta_store(ld->rev, old, REV_RETIRED(m));
+	return loader_rev(st, old, DMR_SLOT(m, DMR_SLOT_RETIRED));
 }
 
 /*
@@ -669,7 +685,7 @@ static int meta_load_block(struct remap_c *rc, struct meta_loader *ld, u32 i,
 			continue;
 		case DMR_SLOT_RETIRED:
 			st->counts.retired++;
-			r = meta_store(ld->rev, first + s, REV_RETIRED(m));
+			r = loader_rev(st, first + s, DMR_SLOT(m, DMR_SLOT_RETIRED));
 			if (r)
 				return r;
 			break;
@@ -785,10 +801,8 @@ static int meta_load_blocks(struct remap_c *rc, char **error)
 {
 	struct remap_store *st = rc->st;
 	const struct dmr_sb *sb = &st->md.sb;
-	XA_STATE(rev, &st->md.rev, 0);
 	struct meta_loader ld = {
 		.nr_blocks = sb->remap_meta_used + sb->pending_meta_used,
-		.rev = &rev,
 	};
 	u32 chunk = min_t(u32, META_CHUNK, max(sb->remap_meta_used, sb->pending_meta_used));
 	int r = -ENOMEM;
@@ -802,7 +816,12 @@ static int meta_load_blocks(struct remap_c *rc, char **error)
 	ld.repair = bitmap_zalloc(ld.nr_blocks, GFP_KERNEL);
 	ld.max_pairs = (size_t)ld.nr_blocks * EPB;
 	ld.pairs = kvmalloc_array(ld.max_pairs, sizeof(*ld.pairs), GFP_KERNEL);
-	if (!ld.a || !ld.b || !ld.slots || !ld.gens || !ld.repair || !ld.pairs) {
+	/* md.rev: every slot of the remap blocks in use (it grows as more are). */
+	st->md.rev_len = min_t(u64, (u64)sb->remap_meta_used * EPB, sb->geo.remap_slots);
+	if (st->md.rev_len)
+		st->md.rev = kvcalloc(st->md.rev_len, sizeof(u64), GFP_KERNEL);
+	if (!ld.a || !ld.b || !ld.slots || !ld.gens || !ld.repair || !ld.pairs ||
+	    (st->md.rev_len && !st->md.rev)) {
 		*error = "Cannot allocate metadata buffers";
 		goto out;
 	}
@@ -839,7 +858,7 @@ static void store_free(struct remap_store *st)
 {
 	remap_table_destroy(&st->table);
 	kfree(st->inflight);
-	xa_destroy(&st->md.rev);
+	kvfree(st->md.rev);
 	xa_destroy(&st->md.pend);
 	kvfree(st->regions);
 	free_percpu(st->stats);
@@ -912,7 +931,6 @@ static int store_create(struct remap_c *rc, bool format, char **error)
 	INIT_LIST_HEAD(&st->targets);
 	mutex_init(&st->lock);
 	remap_table_init(&st->table);
-	xa_init(&st->md.rev);
 	xa_init_flags(&st->md.pend, XA_FLAGS_ALLOC);
 	st->stats = alloc_percpu(struct remap_stats);
 	st->md.block = kmalloc(DMR_META_BLOCK_SIZE, GFP_KERNEL);

@@ -29,10 +29,9 @@
 #define DM_MSG_PREFIX "remap"
 
 /*
- * Table entries and md.rev's values are xarray values, which hold
- * BITS_PER_LONG - 1 bits, and md.rev is indexed by an unsigned long: spare
- * block numbers need 64 bits.  Debian still builds 32-bit kernels; refuse
- * them rather than alias blocks.
+ * Table entries are xarray values, which hold BITS_PER_LONG - 1 bits, and
+ * md.pend is indexed by an unsigned long: block numbers need 64 bits.
+ * Debian still builds 32-bit kernels; refuse them rather than alias blocks.
  */
 #if BITS_PER_LONG != 64
 #error "dm-remap needs a 64-bit kernel"
@@ -105,7 +104,9 @@ struct remap_md {
 	struct dm_io_client *io;
 	struct dmr_sb sb;
 	u64 generation;			/* of the last commit */
-	struct xarray rev;		/* spare block -> DMR_SLOT of its remap slot */
+	/* Spare block -> DMR_SLOT of its remap slot (0: free), for [0, rev_len). */
+	u64 *rev;
+	u64 rev_len;
 	struct xarray pend;		/* pending slot -> main block (allocating) */
 	u32 dirty[REMAP_MAX_DIRTY];	/* metadata block indices to write */
 	unsigned int nr_dirty;
@@ -253,6 +254,7 @@ int remap_clear_pending(struct remap_c *rc, u64 block);
 int remap_store_attach(struct remap_c *rc, bool format, char **error);
 void remap_store_detach(struct remap_c *rc);
 unsigned int remap_meta_room(struct remap_store *st);
+int remap_meta_rev_reserve(struct remap_store *st, u64 spare);
 int remap_meta_set_rslot(struct remap_c *rc, u64 spare, u64 slot);
 u64 remap_meta_pending_add(struct remap_c *rc, u64 block);
 void remap_meta_pending_del(struct remap_c *rc, u64 slot);
