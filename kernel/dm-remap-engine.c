@@ -85,18 +85,19 @@ int remap_fenced_write(struct remap_c *rc, struct bio *bio)
 
 /*
  * Blocks from entry @e of block @first (at @c) to at most @last in the same
- * run as @e: the pairs that follow in the leaf, not a lookup per block.  A
- * remapped run has its spare blocks one apart (so entries one spare block
- * apart); any other, one state.  Under rcu_read_lock() (or st->lock).
+ * run as @e: the pairs that follow, not a lookup per block.  A remapped run
+ * has its spare blocks one apart (so entries one spare block apart); any
+ * other, one state.  Under rcu_read_lock() (or st->lock).
  */
-static u64 remap_run_at(struct rt_cursor *c, u64 first, u64 last, void *e)
+static u64 remap_run_at(struct remap_store *st, struct rt_cursor *c, u64 first,
+			u64 last, void *e)
 {
 	unsigned long base = (unsigned long)xa_mk_value(0);
 
 	if (rs_state(e) == RS_REMAPPED)
-		return remap_table_run(c, (unsigned long)e, last - first + 1,
+		return remap_table_run(&st->table, c, (unsigned long)e, last - first + 1,
 				       (unsigned long)xa_mk_value(1UL << RS_SHIFT) - base, ~0UL);
-	return remap_table_run(c, (unsigned long)e, last - first + 1, 0,
+	return remap_table_run(&st->table, c, (unsigned long)e, last - first + 1, 0,
 			       (unsigned long)xa_mk_value(RS_MASK) ^ base);
 }
 
@@ -108,7 +109,7 @@ static u64 remap_run(struct remap_store *st, u64 first, u64 last, void *e)
 
 	if (!remap_table_seek(&st->table, first, first, &c, &at))
 		return 1;
-	return remap_run_at(&c, first, last, e);
+	return remap_run_at(st, &c, first, last, e);
 }
 
 /*
@@ -169,7 +170,7 @@ int remap_map_slow(struct remap_c *rc, struct bio *bio, struct remap_io *io)
 	/* One descent: the first entry in the bio's range, then along its run. */
 	rcu_read_lock();
 	e = (void *)remap_table_seek(&st->table, first, last, &c, &idx);
-	n = e && idx == first ? remap_run_at(&c, first, last, e) : 0;
+	n = e && idx == first ? remap_run_at(st, &c, first, last, e) : 0;
 	rcu_read_unlock();
 	if (!e)
 		return remap_to_main(rc, bio, io);

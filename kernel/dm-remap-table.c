@@ -17,7 +17,7 @@
 #include "dm-remap-table.h"
 
 #define RT_NODE_SIZE	4096
-#define RT_SLOTS	((RT_NODE_SIZE - sizeof(struct rcu_head) - 8) / 16)
+#define RT_SLOTS	((RT_NODE_SIZE - sizeof(struct rcu_head) - 16) / 16)
 
 /* A key and its entry side by side: a probe and its answer share a line. */
 struct rt_slot {
@@ -32,6 +32,7 @@ struct rt_node {
 	struct rcu_head rcu;
 	u16 nr;
 	u8 level;
+	u64 last;		/* slot[nr - 1].key, in the line of the header */
 	struct rt_slot slot[RT_SLOTS];
 };
 
@@ -55,12 +56,12 @@ static unsigned int rt_lower(const struct rt_node *n, u64 key)
 
 	if (!nr || key <= k[0].key)
 		return 0;
-	if (key > k[nr - 1].key)
+	if (key > n->last)
 		return nr;
 	/* k[0].key < key <= k[nr - 1].key: the answer is in [1, nr - 1]. */
 	lo = 1;
 	hi = nr - 1;
-	span = k[nr - 1].key - k[0].key;
+	span = n->last - k[0].key;
 	if (span < 1ULL << 55) {	/* no overflow below */
 		mid = (key - k[0].key) * (nr - 1) / span;
 		if (k[mid].key < key) {
@@ -184,6 +185,7 @@ int remap_table_build(struct remap_table *t, const struct rt_pair *pairs, size_t
 					RCU_INIT_POINTER(node->slot[j].child, c);
 				}
 			}
+			node->last = node->slot[node->nr - 1].key;
 		}
 		done += count[lvl];
 	}
@@ -310,20 +312,35 @@ unsigned long remap_table_seek(const struct remap_table *t, u64 first, u64 last,
 /*
  * How many pairs from @c's on (its entry @e, at most @max) make a run: keys
  * one apart, and each entry @step above the one before it in the bits of
- * @mask.  A run ends with the leaf (the caller looks up the rest again).
+ * @mask.  A run that reaches the end of its leaf goes on in the next one
+ * (@c is left somewhere in the run).  Same locking as remap_table_seek().
  */
-unsigned long remap_table_run(const struct rt_cursor *c, unsigned long e,
-			      unsigned long max, unsigned long step, unsigned long mask)
+unsigned long remap_table_run(const struct remap_table *t, struct rt_cursor *c,
+			      unsigned long e, unsigned long max, unsigned long step,
+			      unsigned long mask)
 {
-	const struct rt_slot *sl = c->leaf->slot + c->i;
-	unsigned long r, x, end = min_t(unsigned long, max, c->leaf->nr - c->i);
+	u64 first = c->leaf->slot[c->i].key, at;
+	unsigned long r = 1, done = 0, x, end;
+	const struct rt_slot *sl;
 
-	for (r = 1; r < end; r++) {
-		x = READ_ONCE(sl[r].entry);
-		if (sl[r].key != sl[0].key + r || !x || ((x - r * step) ^ e) & mask)
-			break;
+	for (;;) {
+		sl = c->leaf->slot + c->i;
+		end = min_t(unsigned long, max - done, c->leaf->nr - c->i);
+		for (; r < end; r++) {
+			x = READ_ONCE(sl[r].entry);
+			if (sl[r].key != sl[0].key + r || !x ||
+			    ((x - (done + r) * step) ^ e) & mask)
+				return done + r;
+		}
+		done += r;
+		if (done >= max)
+			return done;
+		/* The leaf ended: the next key may begin the next leaf. */
+		x = remap_table_seek(t, first + done, first + done, c, &at);
+		if (!x || ((x - done * step) ^ e) & mask)
+			return done;
+		r = 1;
 	}
-	return r;
 }
 
 /*
@@ -373,6 +390,7 @@ static void rt_put(struct rt_fill *f, u64 key, unsigned long entry,
 	else
 		n->slot[n->nr].entry = entry;
 	n->nr++;
+	n->last = key;
 	f->at++;
 }
 
@@ -459,6 +477,7 @@ static void rt_insert(struct remap_table *t, struct rt_node **path,
 		RCU_INIT_POINTER(root->slot[0].child, f.out[0]);
 		root->slot[1].key = f.out[1]->slot[0].key;
 		RCU_INIT_POINTER(root->slot[1].child, f.out[1]);
+		root->last = root->slot[1].key;
 		t->height++;
 	}
 	rcu_assign_pointer(t->root, root);
@@ -505,6 +524,7 @@ int remap_table_store(struct remap_table *t, u64 key, unsigned long entry,
 		n->nr = 1;
 		n->slot[0].key = key;
 		n->slot[0].entry = entry;
+		n->last = key;
 		t->height = 1;
 		rcu_assign_pointer(t->root, n);
 		return 0;

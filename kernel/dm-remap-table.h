@@ -61,8 +61,9 @@ int remap_table_build(struct remap_table *t, const struct rt_pair *pairs, size_t
 unsigned long remap_table_get(const struct remap_table *t, u64 key);
 unsigned long remap_table_seek(const struct remap_table *t, u64 first, u64 last,
 			       struct rt_cursor *c, u64 *key);
-unsigned long remap_table_run(const struct rt_cursor *c, unsigned long e,
-			      unsigned long max, unsigned long step, unsigned long mask);
+unsigned long remap_table_run(const struct remap_table *t, struct rt_cursor *c,
+			      unsigned long e, unsigned long max, unsigned long step,
+			      unsigned long mask);
 
 /* Writers (serialised by the caller). */
 int remap_table_reserve(struct remap_table *t, gfp_t gfp);

@@ -45,6 +45,7 @@ static size_t check_node(const struct rt_node *n, unsigned int level, u64 lo,
 
 	assert_int_equal(n->level, level);
 	assert_true(n->nr >= 1 && n->nr <= RT_SLOTS);
+	assert_true(n->last == n->slot[n->nr - 1].key);
 	for (i = 1; i < n->nr; i++)
 		assert_true(n->slot[i - 1].key < n->slot[i].key);
 	for (i = 0; i < n->nr; i++) {
@@ -105,7 +106,7 @@ static void check_against_ref(const struct remap_table *t, unsigned int seeks)
 			assert_int_equal(key, k * STEP);
 			assert_int_equal(e, ref[k]);
 			/* Keys STEP apart make no run. */
-			assert_int_equal(remap_table_run(&c, e, 100, 0, 0), 1);
+			assert_int_equal(remap_table_run(t, &c, e, 100, 0, 0), 1);
 		} else {
 			assert_int_equal(e, 0);
 		}
@@ -346,9 +347,9 @@ static void test_memory(void **state)
 
 /*
  * Runs: keys one apart whose entries go up by a step (a remapped run) or
- * agree in some bits (one state).  Checked against the reference: every
- * pair inside a run is one, and a run ends at a pair that is not, at @max,
- * or at the leaf's end.
+ * agree in some bits (one state), across leaves.  Checked against the
+ * reference: every pair inside a run is one, and a run ends at a pair that
+ * is not one, or at @max.
  */
 static void test_run(void **state)
 {
@@ -390,13 +391,13 @@ static void test_run(void **state)
 			continue;
 		}
 		assert_int_equal(e, key_ent[k]);
-		r = remap_table_run(&c, e, max, step, mask);
+		r = remap_table_run(&t, &c, e, max, step, mask);
 		assert_true(r >= 1 && r <= max);
 		for (j = 1; j < r; j++) {
 			assert_true(key_ent[k + j]);
 			assert_int_equal(((key_ent[k + j] - j * step) ^ e) & mask, 0);
 		}
-		if (r < max && c.i + r < c.leaf->nr && k + r < 2 * n)
+		if (r < max && k + r < 2 * n)
 			assert_true(!key_ent[k + r] || (((key_ent[k + r] - r * step) ^ e) & mask));
 	}
 	remap_table_destroy(&t);

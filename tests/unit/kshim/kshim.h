@@ -5,7 +5,8 @@
  * and a node freed "after a grace period" is freed at once (so that
  * AddressSanitizer sees any use of a node the table has replaced).
  * kmalloc fails on demand: kshim_fail_after allocations from now on
- * (negative: never).
+ * (negative: never), and places a table node as the kernel does (page
+ * aligned), so that the lookup benchmark touches the pages it would.
  */
 #ifndef KSHIM_H
 #define KSHIM_H
@@ -64,6 +65,9 @@ static inline void *kmalloc(size_t n, gfp_t gfp)
 	if (kshim_fail_after > 0)
 		kshim_fail_after--;
 	kshim_live++;
+	/* As the kernel's kmalloc-4k: a page-aligned object, in one page. */
+	if (n > 2048 && n <= 4096)
+		return aligned_alloc(4096, 4096);
 	return malloc(n);
 }
 
