@@ -1,8 +1,8 @@
 # The remap table is a B+tree of (main block, entry) pairs, up to 254 in a
 # leaf (kernel/dm-remap-table.c); activation builds it bottom-up with its
 # leaves equally full, so 3000 entries make 12 leaves of 250.  What only a
-# B+tree gets wrong: a bio over a run of remapped blocks stops at a leaf's
-# end and its rest must be mapped again; a bio that starts after a leaf's
+# B+tree gets wrong: a bio over a run of remapped blocks goes on from a
+# leaf's end into the next leaf; a bio that starts after a leaf's
 # last entry must find the next leaf's first one; an entry added to a full
 # leaf splits it while the table is in use; a table loaded from slots that
 # are not in main-block order must be sorted.
