@@ -34,8 +34,7 @@ long kshim_fail_after = -1;
 unsigned long kshim_live;
 
 static struct remap_table table;
-static unsigned long *starts;
-static unsigned long sink;
+#include "lookup-driver.h"
 static unsigned long *regions;
 static unsigned int region_shift;
 
@@ -86,21 +85,11 @@ noinline int build(unsigned long n)
 	return remap_table_sort(pairs, n) || remap_table_build(&table, pairs, n);
 }
 
-static unsigned long rnd(unsigned long *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 2685821657736338717ULL;
-}
-
 int main(int argc, char **argv)
 {
-	unsigned long n, stride = 1, blocks = 8, count = 1000000, i, seed = 88172645463325252ULL;
-	unsigned long expect, got, reps = 5, r, nodes;
-	struct timespec t0, t1;
-	int hit, c;
-	double ns = 0, t;
+	unsigned long n, stride = 1, blocks = 8, count = 1000000, reps = 5, i, nodes;
+	double ns = 0;
+	int hit, c, r;
 
 	while ((c = getopt(argc, argv, "as:b:n:r:")) != -1) {
 		switch (c) {
@@ -138,37 +127,9 @@ int main(int argc, char **argv)
 	free(pairs);
 	nodes = kshim_live;
 
-	starts = malloc(count * sizeof(*starts));
-	if (!starts)
-		return 1;
-	for (i = 0; i < count; i++) {
-		unsigned long k = n ? rnd(&seed) % n : 0;
-
-		if (hit && n)
-			starts[i] = stride == 1 ? (k < n - blocks ? k : n - blocks) : k * stride;
-		else if (stride == 1)
-			starts[i] = n + rnd(&seed) % (n + 1);
-		else
-			starts[i] = k * stride + 1 + rnd(&seed) % (stride - blocks);
-	}
-	if (hit && n < blocks) {
-		fprintf(stderr, "rt-lookup: hits need at least BLOCKS entries\n");
-		return 2;
-	}
-	got = lookups(count, blocks);
-	expect = hit ? count * (stride == 1 ? blocks : 1) : count;
-	if (got != expect) {
-		fprintf(stderr, "rt-lookup: lookups found %lu, expected %lu\n", got, expect);
-		return 1;
-	}
-	for (r = 0; r < reps; r++) {
-		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
-		sink += lookups(count, blocks);
-		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
-		t = ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / count;
-		if (!r || t < ns)
-			ns = t;
-	}
+	r = drive("rt-lookup", n, stride, blocks, count, hit, reps, &ns);
+	if (r)
+		return r;
 	printf("%lu %lu %lu %s %lu %.1f %lu %lu\n", n, stride, blocks, hit ? "hit" : "miss",
 	       count, ns, nodes, nodes * RT_NODE_SIZE);
 	return 0;

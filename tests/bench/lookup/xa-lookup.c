@@ -45,8 +45,7 @@
 int kmalloc_verbose;
 static DEFINE_XARRAY(table);
 static DEFINE_XARRAY(rev);
-static unsigned long *starts;
-static unsigned long sink;
+#include "lookup-driver.h"
 
 static unsigned long rs_spare(void *e)
 {
@@ -169,23 +168,11 @@ noinline int build(unsigned long n, unsigned long stride)
 	return 0;
 }
 
-static unsigned long rnd(unsigned long *s)
-{
-	/* xorshift64* */
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 2685821657736338717ULL;
-}
-
 int main(int argc, char **argv)
 {
-	unsigned long n, stride = 1, blocks = 8, count = 1000000, i, seed = 88172645463325252ULL;
-	struct timespec t0, t1;
-	unsigned long expect, got;
-	unsigned long reps = 5, r;
-	int hit, c;
-	double ns = 0, t;
+	unsigned long n, stride = 1, blocks = 8, count = 1000000, reps = 5;
+	double ns = 0;
+	int hit, c, r;
 
 	while ((c = getopt(argc, argv, "aos:b:n:r:")) != -1) {
 		switch (c) {
@@ -219,40 +206,9 @@ int main(int argc, char **argv)
 	if (build(n, stride))
 		return 1;
 
-	starts = malloc(count * sizeof(*starts));
-	if (!starts)
-		return 1;
-	for (i = 0; i < count; i++) {
-		unsigned long k = n ? rnd(&seed) % n : 0;
-
-		if (hit && n)
-			starts[i] = stride == 1 ? (k < n - blocks ? k : n - blocks) : k * stride;
-		else if (stride == 1)
-			starts[i] = n + rnd(&seed) % (n + 1);
-		else
-			starts[i] = k * stride + 1 + rnd(&seed) % (stride - blocks);
-	}
-	if (hit && n < blocks) {
-		fprintf(stderr, "xa-lookup: hits need at least BLOCKS entries\n");
-		return 2;
-	}
-
-	/* Warm up (and check what the lookups find), then time. */
-	got = lookups(count, blocks);
-	expect = hit ? count * (stride == 1 ? blocks : 1) : count;
-	if (got != expect) {
-		fprintf(stderr, "xa-lookup: lookups found %lu, expected %lu\n", got, expect);
-		return 1;
-	}
-	/* The fastest of REPS passes: the host's other load only adds time. */
-	for (r = 0; r < reps; r++) {
-		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
-		sink += lookups(count, blocks);
-		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
-		t = ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / count;
-		if (!r || t < ns)
-			ns = t;
-	}
+	r = drive("xa-lookup", n, stride, blocks, count, hit, reps, &ns);
+	if (r)
+		return r;
 	printf("%lu %lu %lu %s %lu %.1f %d %lu\n", n, stride, blocks, hit ? "hit" : "miss",
 	       count, ns, nr_allocated, (unsigned long)nr_allocated * sizeof(struct xa_node));
 	return 0;
