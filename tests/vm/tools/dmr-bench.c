@@ -16,6 +16,9 @@
  *                                        thread's ns (concurrent writers
  *                                        even on one CPU: a thread blocked
  *                                        in its write lets the next submit)
+ *   dmr-bench mark                       run the marker instruction that
+ *                                        tests/bench/profile/insn-count.c
+ *                                        (a QEMU plugin) counts phases by
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -74,6 +77,11 @@ int main(int argc, char **argv)
 	uint64_t t0, t1;
 	int fd;
 
+	if (argc == 2 && !strcmp(argv[1], "mark")) {
+		/* A jump, so that the marker begins a translation block. */
+		__asm__ volatile("jmp 1f\n1:\tmovabs $0x6b72616d6b72616d, %%rax" ::: "rax");
+		return 0;
+	}
 	if (argc == 2 && !strcmp(argv[1], "now")) {
 		printf("%" PRIu64 "\n", now());
 		return 0;
