@@ -87,18 +87,27 @@ int remap_fenced_write(struct remap_c *rc, struct bio *bio)
  * Blocks from entry @e of block @first (at @c) to at most @last in the same
  * run as @e: the pairs that follow, not a lookup per block.  A remapped run
  * has its spare blocks one apart (so entries one spare block apart); any
- * other, one state.  Under rcu_read_lock() (or st->lock).
+ * other, one state.  Under an RCU read lock (or st->lock).  With @far, in
+ * @c's leaf only (*@far: the run may go on in the next one).
  */
-static u64 remap_run_at(struct remap_store *st, struct rt_cursor *c, u64 first,
-			u64 last, void *e)
+static __always_inline u64 remap_run_at(struct remap_store *st, struct rt_cursor *c,
+					u64 first, u64 last, void *e, bool *far)
 {
 	unsigned long base = (unsigned long)xa_mk_value(0);
+	unsigned long step = (unsigned long)xa_mk_value(1UL << RS_SHIFT) - base;
+	/* The state's bits, and the value bit that every entry has. */
+	unsigned long mask = (unsigned long)xa_mk_value(RS_MASK);
 
+	if (far)
+		*far = false;
+	if (first == last)
+		return 1;
+	/* Constant step and mask in each call: a loop of its own for each. */
 	if (rs_state(e) == RS_REMAPPED)
-		return remap_table_run(&st->table, c, (unsigned long)e, last - first + 1,
-				       (unsigned long)xa_mk_value(1UL << RS_SHIFT) - base, ~0UL);
-	return remap_table_run(&st->table, c, (unsigned long)e, last - first + 1, 0,
-			       (unsigned long)xa_mk_value(RS_MASK) ^ base);
+		return far ? rt_run_leaf(c, last - first + 1, (unsigned long)e, step, ~0UL, far) :
+			remap_table_run(&st->table, c, (unsigned long)e, last - first + 1, step, ~0UL);
+	return far ? rt_run_leaf(c, last - first + 1, (unsigned long)e, 0, mask, far) :
+		remap_table_run(&st->table, c, (unsigned long)e, last - first + 1, 0, mask);
 }
 
 /* Blocks from @first (entry @e, st->lock held) to at most @last in its run. */
@@ -109,7 +118,7 @@ static u64 remap_run(struct remap_store *st, u64 first, u64 last, void *e)
 
 	if (!remap_table_seek(&st->table, first, first, &c, &at))
 		return 1;
-	return remap_run_at(st, &c, first, last, e);
+	return remap_run_at(st, &c, first, last, e, NULL);
 }
 
 /*
@@ -123,8 +132,8 @@ static u64 remap_spare_run(struct remap_store *st, u64 first, u64 last, void *e)
 	return remap_run(st, first, last, e);
 }
 
-static void remap_to_spare(struct remap_c *rc, struct bio *bio,
-			   struct remap_io *io, u64 spare)
+static __always_inline void remap_to_spare(struct remap_c *rc, struct bio *bio,
+					   struct remap_io *io, u64 spare)
 {
 	bio_set_dev(bio, rc->spare->bdev);
 	bio->bi_iter.bi_sector = remap_spare_sector(rc->st, spare);
@@ -153,25 +162,16 @@ static int remap_to_main(struct remap_c *rc, struct bio *bio, struct remap_io *i
 }
 
 /*
- * Map a bio (main-relative sector, no device set yet: a bio for the spare
- * is associated once) that may touch table entries.  The bio is trimmed to
- * the longest head that needs one treatment: main, one spare run, or the
- * worker.
+ * What map does with what the lookup found: @e, the entry of block @idx,
+ * the first of [@first, @last] with one (NULL: none), and the @n blocks of
+ * its run if @idx is @first.
  */
-int remap_map_slow(struct remap_c *rc, struct bio *bio, struct remap_io *io)
+static __always_inline int remap_map_found(struct remap_c *rc, struct bio *bio,
+					   struct remap_io *io, u64 first, u64 last,
+					   void *e, u64 idx, u64 n)
 {
 	struct remap_store *st = rc->st;
-	u64 first = io->block;
-	u64 last = remap_block(rc, bio_end_sector(bio) - 1);
-	struct rt_cursor c;
-	u64 idx, n;
-	void *e;
 
-	/* One descent: the first entry in the bio's range, then along its run. */
-	rcu_read_lock();
-	e = (void *)remap_table_seek(&st->table, first, last, &c, &idx);
-	n = e && idx == first ? remap_run_at(st, &c, first, last, e) : 0;
-	rcu_read_unlock();
 	if (!e)
 		return remap_to_main(rc, bio, io);
 
@@ -216,6 +216,57 @@ int remap_map_slow(struct remap_c *rc, struct bio *bio, struct remap_io *io)
 		remap_defer(rc, bio);
 		return DM_MAPIO_SUBMITTED;
 	}
+}
+
+/*
+ * A bio whose entries may go on past the leaf of its first block: the
+ * table's whole seek and run.
+ */
+static noinline int remap_map_far(struct remap_c *rc, struct bio *bio,
+				  struct remap_io *io, u64 first, u64 last)
+{
+	struct remap_store *st = rc->st;
+	struct rt_cursor c;
+	u64 idx = 0, n;
+	void *e;
+
+	rcu_read_lock_sched();
+	e = (void *)remap_table_seek(&st->table, first, last, &c, &idx);
+	n = e && idx == first ? remap_run_at(st, &c, first, last, e, NULL) : 0;
+	rcu_read_unlock_sched();
+	return remap_map_found(rc, bio, io, first, last, e, idx, n);
+}
+
+/*
+ * Map a bio (main-relative sector, no device set yet: a bio for the spare
+ * is associated once; its blocks io->block to @last) that may touch table
+ * entries.  The bio is trimmed to the longest head that needs one
+ * treatment: main, one spare run, or the worker.
+ */
+int remap_map_slow(struct remap_c *rc, struct bio *bio, struct remap_io *io, u64 last)
+{
+	struct remap_store *st = rc->st;
+	u64 first = io->block;
+	struct rt_cursor c;
+	u64 idx = 0, n = 0;
+	bool far;
+	void *e;
+
+	/*
+	 * One descent: the first entry in the bio's range, then along its run,
+	 * in one leaf (nothing here leaves this function: no stack canary; a
+	 * bio that needs the next leaf is remap_map_far()'s).  A section
+	 * without preemption is an RCU reader (kfree_rcu() waits for it), and
+	 * costs no call as rcu_read_lock() does on a preemptible kernel.
+	 */
+	rcu_read_lock_sched();
+	e = (void *)remap_table_seek_leaf(&st->table, first, last, &c, &idx, &far);
+	if (e && idx == first)
+		n = remap_run_at(st, &c, first, last, e, &far);
+	rcu_read_unlock_sched();
+	if (unlikely(far))
+		return remap_map_far(rc, bio, io, first, last);
+	return remap_map_found(rc, bio, io, first, last, e, idx, n);
 }
 
 void remap_queue_failed(struct remap_c *rc, struct bio *bio)

@@ -1,103 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dm-remap: the remap table (see dm-remap-table.h).
- *
- * A node is a sorted array of keys, each with its entry (a leaf, level 0)
- * or its child (an inner node).  Child i of an inner node holds the
- * keys from key[i] up to key[i + 1] (child 0: everything below key[1]).
- * Inner nodes are never emptied; leaves may hold removed pairs (entry 0)
- * until they are next copied.
+ * dm-remap: the remap table (see dm-remap-table.h, which has the nodes and
+ * the readers map calls).
  */
 #include <linux/bug.h>
-#include <linux/limits.h>
-#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
 #include "dm-remap-table.h"
-
-#define RT_NODE_SIZE	4096
-#define RT_SLOTS	((RT_NODE_SIZE - sizeof(struct rcu_head) - 16) / 16)
-
-/* A key and its entry side by side: a probe and its answer share a line. */
-struct rt_slot {
-	u64 key;
-	union {
-		unsigned long entry;			/* leaf */
-		struct rt_node __rcu *child;		/* inner node */
-	};
-};
-
-struct rt_node {
-	struct rcu_head rcu;
-	u16 nr;
-	u8 level;
-	u64 last;		/* slot[nr - 1].key, in the line of the header */
-	struct rt_slot slot[RT_SLOTS];
-};
-
-static_assert(sizeof(struct rt_node) <= RT_NODE_SIZE);
-
-/*
- * The first index of @n whose key is at least @key (n->nr if none).
- *
- * Main blocks in a node are spread about evenly (runs of consecutive
- * blocks, or bad sectors scattered over a disk), so the key's place is
- * first guessed by interpolation, then bracketed by galloping away from
- * the guess and found by binary search in the bracket: one or two probes
- * for such keys instead of eight, and never more than twice binary
- * search's for any others.
- */
-static unsigned int rt_lower(const struct rt_node *n, u64 key)
-{
-	const struct rt_slot *k = n->slot;
-	unsigned int nr = n->nr, lo, hi, mid, step;
-	u64 span;
-
-	if (!nr || key <= k[0].key)
-		return 0;
-	if (key > n->last)
-		return nr;
-	/* k[0].key < key <= k[nr - 1].key: the answer is in [1, nr - 1]. */
-	lo = 1;
-	hi = nr - 1;
-	span = n->last - k[0].key;
-	if (span < 1ULL << 55) {	/* no overflow below */
-		mid = (key - k[0].key) * (nr - 1) / span;
-		if (k[mid].key < key) {
-			for (step = 1, lo = mid + 1;; step *= 2) {
-				hi = min(lo + step - 1, nr - 1);
-				if (k[hi].key >= key)
-					break;
-				lo = hi + 1;
-			}
-		} else {
-			for (step = 1, hi = mid;; step *= 2) {
-				lo = hi > step ? hi - step : 1;
-				if (k[lo - 1].key < key)
-					break;
-				hi = lo - 1;
-			}
-		}
-	}
-	/* k[lo - 1].key < key <= k[hi].key */
-	while (lo < hi) {
-		mid = (lo + hi) / 2;
-		if (k[mid].key < key)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/* The child of inner node @n that holds @key: the last key[i] <= @key, or 0. */
-static unsigned int rt_child(const struct rt_node *n, u64 key)
-{
-	unsigned int i = key == U64_MAX ? n->nr : rt_lower(n, key + 1);
-
-	return i ? i - 1 : 0;
-}
 
 void remap_table_init(struct remap_table *t)
 {
@@ -247,10 +157,8 @@ unsigned long remap_table_get(const struct remap_table *t, u64 key)
 	unsigned int i;
 
 	rcu_read_lock();
-	n = rcu_dereference(t->root);
-	if (n) {
-		while (n->level)
-			n = rcu_dereference(n->slot[rt_child(n, key)].child);
+	if (rcu_access_pointer(t->root)) {
+		n = rt_leaf(t, key, NULL);
 		i = rt_lower(n, key);
 		if (i < n->nr && n->slot[i].key == key)
 			e = READ_ONCE(n->slot[i].entry);
@@ -259,87 +167,47 @@ unsigned long remap_table_get(const struct remap_table *t, u64 key)
 	return e;
 }
 
-/*
- * The entry of the first key in [@first, @last] that has one (its key in
- * *@key, its place in @c), or 0.  The caller holds rcu_read_lock() or the
- * writer's lock for as long as it uses @c.
- */
-unsigned long remap_table_seek(const struct remap_table *t, u64 first, u64 last,
-			       struct rt_cursor *c, u64 *key)
+/* remap_table_seek() past the leaf of @first (which has nothing from @first on). */
+unsigned long remap_table_seek_next(const struct remap_table *t, u64 first, u64 last,
+				    struct rt_cursor *c, u64 *key)
 {
-	const struct rt_node *path[RT_MAX_HEIGHT];
-	unsigned int idx[RT_MAX_HEIGHT], i, lvl, top;
-	const struct rt_node *n = rcu_dereference_raw(t->root);
+	const struct rt_node *n;
 	unsigned long e;
+	u64 next;
 
-	if (!n)
-		return 0;
-	top = n->level;
-	while (n->level) {
-		i = rt_child(n, first);
-		path[n->level] = n;
-		idx[n->level] = i;
-		n = rcu_dereference_raw(n->slot[i].child);
-	}
-	i = rt_lower(n, first);
 	for (;;) {
-		for (; i < n->nr; i++) {
-			if (n->slot[i].key > last)
-				return 0;
-			e = READ_ONCE(n->slot[i].entry);
-			if (e) {
-				c->leaf = n;
-				c->i = i;
-				*key = n->slot[i].key;
-				return e;
-			}
-		}
-		/* On to the next leaf. */
-		for (lvl = 1; lvl <= top && idx[lvl] + 1 >= path[lvl]->nr; lvl++)
-			;
-		if (lvl > top)
+		rt_leaf(t, first, &next);
+		if (!next || next > last)
 			return 0;
-		n = rcu_dereference_raw(path[lvl]->slot[++idx[lvl]].child);
-		while (n->level) {
-			path[n->level] = n;
-			idx[n->level] = 0;
-			n = rcu_dereference_raw(n->slot[0].child);
-		}
-		i = 0;
+		first = next;
+		n = rt_leaf(t, first, NULL);
+		e = rt_scan(n, rt_lower(n, first), last, c, key);
+		if (e)
+			return e;
 	}
 }
 
 /*
- * How many pairs from @c's on (its entry @e, at most @max) make a run: keys
- * one apart, and each entry @step above the one before it in the bits of
- * @mask.  A run that reaches the end of its leaf goes on in the next one
- * (@c is left somewhere in the run).  Same locking as remap_table_seek().
+ * remap_table_run() past the end of @c's leaf, which the run of @done pairs
+ * from @c reached.
  */
-unsigned long remap_table_run(const struct remap_table *t, struct rt_cursor *c,
-			      unsigned long e, unsigned long max, unsigned long step,
-			      unsigned long mask)
+unsigned long remap_table_run_next(const struct remap_table *t, struct rt_cursor *c,
+				   unsigned long e, unsigned long max, unsigned long step,
+				   unsigned long mask, unsigned long done)
 {
-	u64 first = c->leaf->slot[c->i].key, at;
-	unsigned long r = 1, done = 0, x, end;
-	const struct rt_slot *sl;
+	unsigned long want, r;
+	u64 next = c->leaf->last + 1, at;
+	bool more;
 
 	for (;;) {
-		sl = c->leaf->slot + c->i;
-		end = min_t(unsigned long, max - done, c->leaf->nr - c->i);
-		for (; r < end; r++) {
-			x = READ_ONCE(sl[r].entry);
-			if (sl[r].key != sl[0].key + r || !x ||
-			    ((x - (done + r) * step) ^ e) & mask)
-				return done + r;
-		}
+		want = e + done * step;
+		if ((remap_table_seek(t, next, next, c, &at) ^ want) & mask)
+			return done;
+		r = rt_run_leaf(c, max - done, want, step, mask, &more);
 		done += r;
-		if (done >= max)
+		if (!more)
 			return done;
-		/* The leaf ended: the next key may begin the next leaf. */
-		x = remap_table_seek(t, first + done, first + done, c, &at);
-		if (!x || ((x - done * step) ^ e) & mask)
-			return done;
-		r = 1;
+		next = c->leaf->last + 1;
 	}
 }
 

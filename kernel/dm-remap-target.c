@@ -179,6 +179,25 @@ static void remap_dtr(struct dm_target *ti)
 	kfree(rc);
 }
 
+/* Map's rare cases: an empty flush, or a write to a read-only table. */
+static noinline int remap_map_special(struct remap_c *rc, struct bio *bio,
+				      struct remap_io *io)
+{
+	if (!bio_sectors(bio)) {
+		/* Empty flush: bio 0 goes to main, bio 1 to the spare. */
+		bio_set_dev(bio, dm_bio_get_target_bio_nr(bio) ?
+			    rc->spare->bdev : rc->main->bdev);
+		io->iter = bio->bi_iter;
+		return DM_MAPIO_REMAPPED;
+	}
+	/* A read-only table writes nothing (dm only warns about such bios). */
+	return DM_MAPIO_KILL;
+}
+
+/*
+ * The common case stays short (no register saved, one call): the rare ones
+ * and bios near table entries are separate functions.
+ */
 static int remap_map(struct dm_target *ti, struct bio *bio)
 {
 	struct remap_c *rc = ti->private;
@@ -188,16 +207,8 @@ static int remap_map(struct dm_target *ti, struct bio *bio)
 	io->flags = 0;
 	/* Before the table is read: see remap_fence(). */
 	io->fence = smp_load_acquire(&st->fence_seq);
-	if (unlikely(!bio_sectors(bio))) {
-		/* Empty flush: bio 0 goes to main, bio 1 to the spare. */
-		bio_set_dev(bio, dm_bio_get_target_bio_nr(bio) ?
-			    rc->spare->bdev : rc->main->bdev);
-		io->iter = bio->bi_iter;
-		return DM_MAPIO_REMAPPED;
-	}
-	/* A read-only table writes nothing (dm only warns about such bios). */
-	if (unlikely(op_is_write(bio_op(bio)) && !rc->writable))
-		return DM_MAPIO_KILL;
+	if (unlikely(!bio_sectors(bio) || (op_is_write(bio_op(bio)) && !rc->writable)))
+		return remap_map_special(rc, bio, io);
 
 	bio->bi_iter.bi_sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
 	io->block = remap_block(rc, bio->bi_iter.bi_sector);
@@ -207,11 +218,14 @@ static int remap_map(struct dm_target *ti, struct bio *bio)
 		this_cpu_inc(st->stats->writes);
 
 	/* Table entries near the bio: look them up (and pick the device there). */
-	if (unlikely(READ_ONCE(st->nr_entries)) &&
-	    remap_regions_hit(st, io->block, remap_block(rc, bio_end_sector(bio) - 1)))
-		return remap_map_slow(rc, bio, io);
-	bio_set_dev(bio, rc->main->bdev);
+	if (unlikely(READ_ONCE(st->nr_entries))) {
+		u64 last = remap_block(rc, bio_end_sector(bio) - 1);
+
+		if (remap_regions_hit(st, io->block, last))
+			return remap_map_slow(rc, bio, io, last);
+	}
 	io->iter = bio->bi_iter;
+	bio_set_dev(bio, rc->main->bdev);
 	return DM_MAPIO_REMAPPED;
 }
 
@@ -232,19 +246,16 @@ static bool remap_recoverable(struct remap_c *rc, struct bio *bio,
 	return error == BLK_STS_IOERR || error == BLK_STS_MEDIUM;
 }
 
-static int remap_end_io(struct dm_target *ti, struct bio *bio,
-			blk_status_t *error)
+/* End_io of a write, of a failed bio, or of a read that ends a streak. */
+static noinline int remap_end_io_slow(struct remap_c *rc, struct bio *bio,
+				      blk_status_t *error)
 {
-	struct remap_c *rc = ti->private;
 	struct remap_io *io;
 
-	if (likely(!*error)) {
+	if (!*error) {
 		bool w = op_is_write(bio_op(bio));
 		bool streak = READ_ONCE(rc->fail_streak[w]);
 
-		/* A read that succeeded, with no failure streak to end: done. */
-		if (likely(!w && !streak))
-			return DM_ENDIO_DONE;
 		io = dm_per_bio_data(bio, sizeof(*io));
 		if (io->flags & RIO_DONE)
 			return DM_ENDIO_DONE;
@@ -269,6 +280,18 @@ static int remap_end_io(struct dm_target *ti, struct bio *bio,
 		return DM_ENDIO_DONE;
 	remap_queue_failed(rc, bio);
 	return DM_ENDIO_INCOMPLETE;
+}
+
+static int remap_end_io(struct dm_target *ti, struct bio *bio,
+			blk_status_t *error)
+{
+	struct remap_c *rc = ti->private;
+
+	/* A read that succeeded, with no failure streak to end: done. */
+	if (likely(!*error && !op_is_write(bio_op(bio)) &&
+		   !READ_ONCE(rc->fail_streak[0])))
+		return DM_ENDIO_DONE;
+	return remap_end_io_slow(rc, bio, error);
 }
 
 /*

@@ -242,7 +242,7 @@ static inline const char *remap_name(struct remap_c *rc)
 /* dm-remap-engine.c */
 int remap_engine_init(struct remap_c *rc);
 void remap_engine_exit(struct remap_c *rc);
-int remap_map_slow(struct remap_c *rc, struct bio *bio, struct remap_io *io);
+int remap_map_slow(struct remap_c *rc, struct bio *bio, struct remap_io *io, u64 last);
 void remap_queue_failed(struct remap_c *rc, struct bio *bio);
 int remap_fenced_write(struct remap_c *rc, struct bio *bio);
 void remap_flush_worker(struct remap_c *rc);

@@ -31,6 +31,8 @@ typedef unsigned int gfp_t;
 #define GFP_NOIO 2u
 
 #define READ_ONCE(x) (*(volatile __typeof__(x) *)&(x))
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
 #define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
 #define DIV_ROUND_UP(n, d) (((n) + (d) - 1) / (d))
 #define min(a, b) ((a) < (b) ? (a) : (b))
