@@ -187,14 +187,15 @@ static __always_inline int remap_map_found(struct remap_c *rc, struct bio *bio,
 		return remap_to_main(rc, bio, io);
 	}
 
-	switch (rs_state(e)) {
-	case RS_REMAPPED:
+	if (likely(rs_state(e) == RS_REMAPPED)) {
 		if (st->slot_shift != st->shift)
 			n = 1;
 		if (n <= last - first)
 			dm_accept_partial_bio(bio, n << rc->shift);
 		remap_to_spare(rc, bio, io, rs_spare(e));
 		return DM_MAPIO_REMAPPED;
+	}
+	switch (rs_state(e)) {
 	case RS_LOST:
 		if (n <= last - first)
 			dm_accept_partial_bio(bio, n << rc->shift);

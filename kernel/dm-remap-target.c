@@ -246,7 +246,18 @@ static bool remap_recoverable(struct remap_c *rc, struct bio *bio,
 	return error == BLK_STS_IOERR || error == BLK_STS_MEDIUM;
 }
 
-/* End_io of a write, of a failed bio, or of a read that ends a streak. */
+/* End_io of a write that succeeded with no failure streak to end. */
+static noinline int remap_end_write(struct remap_c *rc, struct bio *bio)
+{
+	struct remap_io *io = dm_per_bio_data(bio, sizeof(*io));
+
+	/* A remap message fenced a block meanwhile: it may be this one's. */
+	if (likely(io->fence == READ_ONCE(rc->st->fence_seq)) || (io->flags & RIO_DONE))
+		return DM_ENDIO_DONE;
+	return remap_fenced_write(rc, bio);
+}
+
+/* End_io of a failed bio, or of one that may end a failure streak. */
 static noinline int remap_end_io_slow(struct remap_c *rc, struct bio *bio,
 				      blk_status_t *error)
 {
@@ -254,14 +265,12 @@ static noinline int remap_end_io_slow(struct remap_c *rc, struct bio *bio,
 
 	if (!*error) {
 		bool w = op_is_write(bio_op(bio));
-		bool streak = READ_ONCE(rc->fail_streak[w]);
 
 		io = dm_per_bio_data(bio, sizeof(*io));
 		if (io->flags & RIO_DONE)
 			return DM_ENDIO_DONE;
-		if (unlikely(streak) && !(io->flags & RIO_SPARE) && io->iter.bi_size)
+		if (!(io->flags & RIO_SPARE) && io->iter.bi_size)
 			WRITE_ONCE(rc->fail_streak[w], 0);
-		/* A remap message fenced a block meanwhile: it may be this one's. */
 		if (w && unlikely(io->fence != READ_ONCE(rc->st->fence_seq)))
 			return remap_fenced_write(rc, bio);
 		return DM_ENDIO_DONE;
@@ -287,10 +296,15 @@ static int remap_end_io(struct dm_target *ti, struct bio *bio,
 {
 	struct remap_c *rc = ti->private;
 
-	/* A read that succeeded, with no failure streak to end: done. */
-	if (likely(!*error && !op_is_write(bio_op(bio)) &&
-		   !READ_ONCE(rc->fail_streak[0])))
-		return DM_ENDIO_DONE;
+	/* Success, with no failure streak to end: a read is done. */
+	if (likely(!*error)) {
+		if (!op_is_write(bio_op(bio))) {
+			if (likely(!READ_ONCE(rc->fail_streak[0])))
+				return DM_ENDIO_DONE;
+		} else if (likely(!READ_ONCE(rc->fail_streak[1]))) {
+			return remap_end_write(rc, bio);
+		}
+	}
 	return remap_end_io_slow(rc, bio, error);
 }
 

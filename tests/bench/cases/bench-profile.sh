@@ -2,10 +2,11 @@
 # Instruction profile of the I/O path (tests/bench/profile): the same
 # fixed number of fio I/Os per phase on the SAME dm device, each phase
 # between two `dmr-bench mark`s, which make the insn-count QEMU plugin write
-# out the instructions each code block ran.  Phases: linear (dm-linear over
-# main), miss (the remap table with 1M entries, I/O past them), hit (the
-# same table, I/O to remapped blocks) and hit-linear (dm-linear onto the
-# same spare sectors).  Then the guest's text symbols (gzip, base64), which
+# out the instructions each code block ran.  Phases: linear and
+# linear-write (dm-linear over main, reads and writes), zero and zero-write
+# (the remap table with no entries), miss (1M entries, I/O past them), hit
+# (the same table, I/O to remapped blocks) and hit-linear (dm-linear onto
+# the same spare sectors).  Then the guest's text symbols (gzip, base64), which
 # the host resolves the blocks with.  Not a test: it fails only if the
 # setup fails.
 . "$DMR_LIB"
@@ -19,6 +20,25 @@ dmsetup create b --table "$lin"
 spare=$(nullb_create spare 640)
 rem="0 $sz remap $main $spare"
 reload b "$rem 1 format"
+
+# phase NAME RW OFFSET SIZE: $ios random 4k I/Os at queue depth 32.
+phase() {
+	dmr-bench mark
+	fio --name=p --filename=/dev/mapper/b --rw="$2" --bs=4k --iodepth=32 \
+		--ioengine=libaio --direct=1 --offset="$3" --size="$4" \
+		--io_size=$((ios * 4096)) --norandommap --randrepeat=1 \
+		--output-format=json --output=/tmp/fio.json >/dev/null
+	dmr-bench mark
+	echo "PROF phase $1 ios=$(jq -r '.jobs[0] | .read.total_ios + .write.total_ios' /tmp/fio.json)"
+}
+echo "PROF begin"
+reload b "$lin"
+phase linear randread $miss_off 256M
+phase linear-write randwrite $miss_off 256M
+reload b "$rem"
+assert_eq "$(status_field b 6)" 0 "entries loaded"
+phase zero randread $miss_off 256M
+phase zero-write randwrite $miss_off 256M
 reload b "$lin"
 dmr-meta fill "$spare" "$n"
 reload b "$rem"
@@ -28,26 +48,11 @@ hsize=$((131072 / 8 * 4096))	# the first 128k blocks of the table: 64 MiB
 hit="0 $((hsize / 512)) linear $spare $ss
 $((hsize / 512)) $((sz - hsize / 512)) linear $main $((hsize / 512))"
 fio_run /dev/mapper/b write 1M 4 0 "$hsize" >/dev/null
-
-# phase NAME OFFSET SIZE: $ios random 4k reads at queue depth 32.
-phase() {
-	dmr-bench mark
-	fio --name=p --filename=/dev/mapper/b --rw=randread --bs=4k --iodepth=32 \
-		--ioengine=libaio --direct=1 --offset="$2" --size="$3" \
-		--io_size=$((ios * 4096)) --norandommap --randrepeat=1 \
-		--output-format=json --output=/tmp/fio.json >/dev/null
-	dmr-bench mark
-	echo "PROF phase $1 ios=$(jq -r '.jobs[0].read.total_ios' /tmp/fio.json)"
-}
-echo "PROF begin"
-reload b "$lin"
-phase linear $miss_off 256M
-reload b "$rem"
-phase miss $miss_off 256M
-phase hit 0 $hsize
+phase miss randread $miss_off 256M
+phase hit randread 0 $hsize
 printf '%s\n' "$hit" | dmsetup load b
 dmsetup resume b
-phase hit-linear 0 $hsize
+phase hit-linear randread 0 $hsize
 reload b "$lin"
 dmsetup remove b
 
