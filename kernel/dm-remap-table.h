@@ -28,6 +28,7 @@
 #include <linux/build_bug.h>
 #include <linux/compiler.h>
 #include <linux/limits.h>
+#include <linux/math64.h>
 #include <linux/minmax.h>
 #include <linux/rcupdate.h>
 #include <linux/types.h>
@@ -97,8 +98,11 @@ static_assert(sizeof(struct rt_node) <= RT_NODE_SIZE);
 
 
 /*
- * The first index of @n whose key is above @key (@upper) or at least @key
- * (!@upper); n->nr if none.  Inlined with @upper constant at each call.
+ * !@child: the first index of @n whose key is at least @key (n->nr if
+ * none).  @child: the one before the first whose key is above @key, the
+ * child of an inner node that holds @key (0 if none is above: child 0
+ * holds the keys below key[1], and may have got keys below its own).
+ * Inlined with @child constant at each call.
  *
  * Main blocks in a node are spread about evenly (runs of consecutive
  * blocks, or bad sectors scattered over a disk), so the key's place is
@@ -108,43 +112,41 @@ static_assert(sizeof(struct rt_node) <= RT_NODE_SIZE);
  * search's for any others.
  */
 static __always_inline unsigned int rt_search(const struct rt_node *n, u64 key,
-					      bool upper)
+					      bool child)
 {
 	const struct rt_slot *k = n->slot;
 	unsigned int nr = n->nr, lo, hi, mid, step;
-	u64 span;
 
-/* Whether a slot's key comes before the answer. */
-#define RT_BEFORE(x)	(upper ? (x) <= key : (x) < key)
+/* Whether a slot's key comes before the first above (at least) @key. */
+#define RT_BEFORE(x)	(child ? (x) <= key : (x) < key)
 	if (!nr || !RT_BEFORE(k[0].key))
 		return 0;
 	if (RT_BEFORE(n->last))
-		return nr;
-	/* The answer is in [1, nr - 1], and k[0].key < n->last. */
-	lo = 1;
-	hi = nr - 1;
-	span = n->last - k[0].key;
-	if (span < 1ULL << 55) {	/* no overflow below */
-		mid = (key - k[0].key) * (nr - 1) / span;
-		/* Right next to the guess (k[nr - 1] and k[0] bound it). */
-		if (RT_BEFORE(k[mid].key)) {
-			if (!RT_BEFORE(k[mid + 1].key))
-				return mid + 1;
-			for (step = 1, lo = mid + 2;; step *= 2) {
-				hi = min(lo + step - 1, nr - 1);
-				if (!RT_BEFORE(k[hi].key))
-					break;
-				lo = hi + 1;
-			}
-		} else {
-			if (RT_BEFORE(k[mid - 1].key))
-				return mid;
-			for (step = 1, hi = mid - 1;; step *= 2) {
-				lo = hi > step ? hi - step : 1;
-				if (RT_BEFORE(k[lo - 1].key))
-					break;
-				hi = lo - 1;
-			}
+		return nr - child;
+	/*
+	 * The answer is in [1, nr - 1], and k[0].key < n->last; key - k[0].key
+	 * is at most their difference, so the guess is at most nr - 1 (the
+	 * product is 128 bits wide).
+	 */
+	mid = mul_u64_u64_div_u64(key - k[0].key, nr - 1, n->last - k[0].key);
+	/* Right next to the guess (k[nr - 1] and k[0] bound it). */
+	if (RT_BEFORE(k[mid].key)) {
+		if (!RT_BEFORE(k[mid + 1].key))
+			return mid + 1 - child;
+		for (step = 1, lo = mid + 2;; step *= 2) {
+			hi = min(lo + step - 1, nr - 1);
+			if (!RT_BEFORE(k[hi].key))
+				break;
+			lo = hi + 1;
+		}
+	} else {
+		if (RT_BEFORE(k[mid - 1].key))
+			return mid - child;
+		for (step = 1, hi = mid - 1;; step *= 2) {
+			lo = hi > step ? hi - step : 1;
+			if (RT_BEFORE(k[lo - 1].key))
+				break;
+			hi = lo - 1;
 		}
 	}
 	/* k[lo - 1] comes before the answer, k[hi] does not. */
@@ -156,7 +158,7 @@ static __always_inline unsigned int rt_search(const struct rt_node *n, u64 key,
 			hi = mid;
 	}
 #undef RT_BEFORE
-	return lo;
+	return lo - child;
 }
 
 static __always_inline unsigned int rt_lower(const struct rt_node *n, u64 key)
@@ -167,9 +169,7 @@ static __always_inline unsigned int rt_lower(const struct rt_node *n, u64 key)
 /* The child of inner node @n that holds @key: the last key[i] <= @key, or 0. */
 static __always_inline unsigned int rt_child(const struct rt_node *n, u64 key)
 {
-	unsigned int i = rt_search(n, key, true);
-
-	return i ? i - 1 : 0;
+	return rt_search(n, key, true);
 }
 
 /*
@@ -266,27 +266,37 @@ rt_run_leaf(const struct rt_cursor *c, unsigned long max, unsigned long want,
 	    unsigned long step, unsigned long mask, bool *more)
 {
 	const struct rt_slot *sl = c->leaf->slot + c->i, *p;
-	unsigned long left = c->leaf->nr - c->i, end = min(max, left), r;
+	unsigned long left = c->leaf->nr - c->i, end = max, r;
 
+	/* Most often the run is all of @max, in this leaf. */
+	*more = false;
+	if (unlikely(max > left)) {
+		end = left;
+		*more = true;
+	}
 	/* Keys rise in a leaf: up to sl[end - 1] one apart iff it is end - 1 above. */
 	if (sl[end - 1].key - sl[0].key != end - 1) {
 		for (r = 1; sl[r].key == sl[0].key + r; r++)
 			;
 		end = r;
+		*more = false;
 	}
-	*more = false;
 	/* Two pairs a turn: a bio's blocks are a few pairs, looked at for every bio. */
 	for (p = sl + 1; p + 1 < sl + end; p += 2) {
 		if ((READ_ONCE(p[0].entry) ^ (want + step)) & mask)
-			return p - sl;
+			goto ended;
 		want += 2 * step;
-		if ((READ_ONCE(p[1].entry) ^ want) & mask)
-			return p + 1 - sl;
+		if ((READ_ONCE(p[1].entry) ^ want) & mask) {
+			p++;
+			goto ended;
+		}
 	}
 	if (p < sl + end && ((READ_ONCE(p->entry) ^ (want + step)) & mask))
-		return p - sl;
-	*more = end == left && end < max;
+		goto ended;
 	return end;
+ended:
+	*more = false;
+	return p - sl;
 }
 
 unsigned long remap_table_run_next(const struct remap_table *t, struct rt_cursor *c,

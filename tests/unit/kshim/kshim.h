@@ -38,6 +38,19 @@ typedef unsigned int gfp_t;
 #define min(a, b) ((a) < (b) ? (a) : (b))
 #define U64_MAX UINT64_MAX
 #define min_t(t, a, b) min((t)(a), (t)(b))
+
+/* As x86's: one multiply and one divide (the quotient must fit 64 bits). */
+static inline u64 mul_u64_u64_div_u64(u64 a, u64 mul, u64 div)
+{
+#ifdef __x86_64__
+	u64 q;
+
+	__asm__("mulq %2; divq %3" : "=a" (q) : "a" (a), "rm" (mul), "rm" (div) : "rdx");
+	return q;
+#else
+	return (u64)((unsigned __int128)a * mul / div);
+#endif
+}
 #define swap(a, b) do { __typeof__(a) __t = (a); (a) = (b); (b) = __t; } while (0)
 #define WARN_ON(c) ({ int __c = !!(c); if (__c) fprintf(stderr, "WARN_ON(%s) at %s:%d\n", #c, __FILE__, __LINE__); __c; })
 
