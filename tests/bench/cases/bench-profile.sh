@@ -4,7 +4,8 @@
 # between two `dmr-bench mark`s, which make the insn-count QEMU plugin write
 # out the instructions each code block ran.  Phases: linear and
 # linear-write (dm-linear over main, reads and writes), zero and zero-write
-# (the remap table with no entries), miss (1M entries, I/O past them), hit
+# (the remap table with no entries), activate (loading a table of 1M
+# entries: "ios" is entries there), miss (1M entries, I/O past them), hit
 # (the same table, I/O to remapped blocks) and hit-linear (dm-linear onto
 # the same spare sectors).  Then the guest's text symbols (gzip, base64), which
 # the host resolves the blocks with.  Not a test: it fails only if the
@@ -41,7 +42,12 @@ phase zero randread $miss_off 256M
 phase zero-write randwrite $miss_off 256M
 reload b "$lin"
 dmr-meta fill "$spare" "$n"
-reload b "$rem"
+# Activation: loading the table reads and checks the metadata (per entry).
+dmr-bench mark
+dmsetup load b --table "$rem"
+dmr-bench mark
+echo "PROF phase activate ios=$n"
+dmsetup resume b
 assert_eq "$(status_field b 6)" "$n" "entries loaded"
 ss=$(stat_value b spare_start)
 hsize=$((131072 / 8 * 4096))	# the first 128k blocks of the table: 64 MiB
