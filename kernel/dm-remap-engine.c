@@ -244,7 +244,8 @@ static noinline int remap_map_far(struct remap_c *rc, struct bio *bio,
  * entries.  The bio is trimmed to the longest head that needs one
  * treatment: main, one spare run, or the worker.
  */
-int remap_map_slow(struct remap_c *rc, struct bio *bio, struct remap_io *io, u64 last)
+static __always_inline int remap_map_slow(struct remap_c *rc, struct bio *bio,
+					  struct remap_io *io, u64 last)
 {
 	struct remap_store *st = rc->st;
 	u64 first = io->block;
@@ -268,6 +269,55 @@ int remap_map_slow(struct remap_c *rc, struct bio *bio, struct remap_io *io, u64
 	if (unlikely(far))
 		return remap_map_far(rc, bio, io, first, last);
 	return remap_map_found(rc, bio, io, first, last, e, idx, n);
+}
+
+/* An empty flush: bio 0 goes to main, bio 1 to the spare. */
+static noinline int remap_map_flush(struct remap_c *rc, struct bio *bio,
+				    struct remap_io *io)
+{
+	bio_set_dev(bio, dm_bio_get_target_bio_nr(bio) ? rc->spare->bdev : rc->main->bdev);
+	io->iter = bio->bi_iter;
+	return DM_MAPIO_REMAPPED;
+}
+
+/*
+ * The target's map: a bio goes to main unless the regions of its blocks
+ * have table entries (then remap_map_slow(), inline: a hit pays no call).
+ */
+int remap_map(struct dm_target *ti, struct bio *bio)
+{
+	struct remap_c *rc = ti->private;
+	struct remap_store *st = rc->st;
+	struct remap_io *io = dm_per_bio_data(bio, sizeof(*io));
+
+	io->flags = 0;
+	if (op_is_write(bio_op(bio))) {
+		/* Before the table is read: see remap_fence(). */
+		io->fence = smp_load_acquire(&st->fence_seq);
+		/* A read-only table writes nothing (dm only warns about such bios). */
+		if (unlikely(!rc->writable) && bio_sectors(bio))
+			return DM_MAPIO_KILL;
+	}
+	if (unlikely(!bio_sectors(bio)))
+		return remap_map_flush(rc, bio, io);
+
+	bio->bi_iter.bi_sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
+	io->block = remap_block(rc, bio->bi_iter.bi_sector);
+	if (bio_op(bio) == REQ_OP_READ)
+		this_cpu_inc(st->stats->reads);
+	else if (bio_op(bio) == REQ_OP_WRITE)
+		this_cpu_inc(st->stats->writes);
+
+	/* Table entries near the bio: look them up (and pick the device there). */
+	if (unlikely(READ_ONCE(st->nr_entries))) {
+		u64 last = remap_block(rc, bio_end_sector(bio) - 1);
+
+		if (remap_regions_hit(st, io->block, last))
+			return remap_map_slow(rc, bio, io, last);
+	}
+	io->iter = bio->bi_iter;
+	bio_set_dev(bio, rc->main->bdev);
+	return DM_MAPIO_REMAPPED;
 }
 
 void remap_queue_failed(struct remap_c *rc, struct bio *bio)

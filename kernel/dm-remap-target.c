@@ -179,56 +179,6 @@ static void remap_dtr(struct dm_target *ti)
 	kfree(rc);
 }
 
-/* Map's rare cases: an empty flush, or a write to a read-only table. */
-static noinline int remap_map_special(struct remap_c *rc, struct bio *bio,
-				      struct remap_io *io)
-{
-	if (!bio_sectors(bio)) {
-		/* Empty flush: bio 0 goes to main, bio 1 to the spare. */
-		bio_set_dev(bio, dm_bio_get_target_bio_nr(bio) ?
-			    rc->spare->bdev : rc->main->bdev);
-		io->iter = bio->bi_iter;
-		return DM_MAPIO_REMAPPED;
-	}
-	/* A read-only table writes nothing (dm only warns about such bios). */
-	return DM_MAPIO_KILL;
-}
-
-/*
- * The common case stays short (no register saved, one call): the rare ones
- * and bios near table entries are separate functions.
- */
-static int remap_map(struct dm_target *ti, struct bio *bio)
-{
-	struct remap_c *rc = ti->private;
-	struct remap_store *st = rc->st;
-	struct remap_io *io = dm_per_bio_data(bio, sizeof(*io));
-
-	io->flags = 0;
-	/* Before the table is read: see remap_fence(). */
-	io->fence = smp_load_acquire(&st->fence_seq);
-	if (unlikely(!bio_sectors(bio) || (op_is_write(bio_op(bio)) && !rc->writable)))
-		return remap_map_special(rc, bio, io);
-
-	bio->bi_iter.bi_sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
-	io->block = remap_block(rc, bio->bi_iter.bi_sector);
-	if (bio_op(bio) == REQ_OP_READ)
-		this_cpu_inc(st->stats->reads);
-	else if (bio_op(bio) == REQ_OP_WRITE)
-		this_cpu_inc(st->stats->writes);
-
-	/* Table entries near the bio: look them up (and pick the device there). */
-	if (unlikely(READ_ONCE(st->nr_entries))) {
-		u64 last = remap_block(rc, bio_end_sector(bio) - 1);
-
-		if (remap_regions_hit(st, io->block, last))
-			return remap_map_slow(rc, bio, io, last);
-	}
-	io->iter = bio->bi_iter;
-	bio_set_dev(bio, rc->main->bdev);
-	return DM_MAPIO_REMAPPED;
-}
-
 /* Which failures the worker recovers: media errors of data I/O. */
 static bool remap_recoverable(struct remap_c *rc, struct bio *bio,
 			      struct remap_io *io, blk_status_t error)

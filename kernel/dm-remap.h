@@ -183,7 +183,7 @@ struct remap_io {
 	struct bvec_iter iter;
 	u64 block;		/* main block of the bio's first sector */
 	unsigned int flags;
-	unsigned int fence;	/* st->fence_seq when the bio was mapped */
+	unsigned int fence;	/* st->fence_seq when a write was mapped (reads: unset) */
 };
 
 #define RIO_SPARE	1	/* sent to the spare device */
@@ -242,7 +242,7 @@ static inline const char *remap_name(struct remap_c *rc)
 /* dm-remap-engine.c */
 int remap_engine_init(struct remap_c *rc);
 void remap_engine_exit(struct remap_c *rc);
-int remap_map_slow(struct remap_c *rc, struct bio *bio, struct remap_io *io, u64 last);
+int remap_map(struct dm_target *ti, struct bio *bio);
 void remap_queue_failed(struct remap_c *rc, struct bio *bio);
 int remap_fenced_write(struct remap_c *rc, struct bio *bio);
 void remap_flush_worker(struct remap_c *rc);
